@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/* The output writers: JSON schema and escaping, CSV quoting, refusal to
+ * overwrite, params text. Files are written for real and read back. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bm.h"
+#include "bm_test.h"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+
+	if (f) {
+		fread(buf, 1, 65535, f);
+		fclose(f);
+	}
+	return buf;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/netroof-test-out-XXXXXX", jpath[128], cpath[128];
+	const char *nasty = "quote\" backslash\\ nl\n tab\t ctl\x01 µs, comma";
+	char *argv[] = { "tool", "-J", "x.json", NULL };
+	struct bm_out_cfg cfg = { 0 };
+	struct bm_out *o, *o2;
+	struct bm_stats st = { .n = 3, .min = 1, .p50 = 2, .p90 = 3, .p99 = 3,
+			       .p999 = 3, .max = 3, .mean = 2, .stdev = 1 };
+	json_error_t jerr;
+	json_t *doc, *row, *p;
+	char *csv, *txt;
+
+	EXPECT(mkdtemp(dir) != NULL);
+	snprintf(jpath, sizeof(jpath), "%s/out.json", dir);
+	snprintf(cpath, sizeof(cpath), "%s/out.csv", dir);
+	setenv("NCCL_TEST_KNOB", "42", 1);
+	setenv("UNRELATED_KNOB", "1", 1);
+	cfg.json_path = jpath;
+	cfg.csv_path = cpath;
+	cfg.quiet = true;
+	EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o), 0);
+	bm_out_param(o, "iters", json_integer(1000));
+	bm_out_param(o, "label", json_string(nasty));
+	bm_out_comment(o, "one-way latency = RTT/2");
+	row = json_pack("{sisssb}", "size", 8, "name", nasty, "ok", 1);
+	bm_json_stats(row, "lat_us", &st, 1e-3);
+	EXPECT_EQ(bm_out_row(o, row), 0);
+	EXPECT_EQ(bm_out_row(o, json_pack("{sisn}", "size", 16, "name")), 0);
+	EXPECT_EQ(bm_out_row(o, json_integer(3)), -EINVAL);
+	/* A second writer may not clobber the first one's file. */
+	EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o2), -EEXIST);
+	EXPECT_EQ(bm_out_close(o, "peer vanished"), 0);
+
+	doc = json_load_file(jpath, 0, &jerr);
+	EXPECT(doc != NULL);
+	if (!doc) {
+		fprintf(stderr, "json: %s\n", jerr.text);
+		return TEST_DONE();
+	}
+	EXPECT(json_is_object(json_object_get(doc, "meta")));
+	EXPECT(json_is_object(json_object_get(doc, "params")));
+	EXPECT(json_is_array(json_object_get(doc, "results")));
+	EXPECT(json_is_object(json_object_get(doc, "summary")));
+	EXPECT_STREQ(json_string_value(json_object_get(doc, "error")),
+		     "peer vanished");
+	p = json_object_get(doc, "meta");
+	EXPECT_STREQ(json_string_value(json_object_get(p, "tool")), "tool");
+	EXPECT(json_string_value(json_object_get(p, "git_revision")) != NULL);
+	EXPECT(json_string_value(json_object_get(p, "host")) != NULL);
+	EXPECT(json_string_value(json_object_get(p, "kernel")) != NULL);
+	EXPECT_STREQ(json_string_value(json_array_get(
+		     json_object_get(p, "argv"), 2)), "x.json");
+	EXPECT_STREQ(json_string_value(json_object_get(
+		     json_object_get(p, "env"), "NCCL_TEST_KNOB")), "42");
+	EXPECT(json_object_get(json_object_get(p, "env"), "UNRELATED_KNOB") ==
+	       NULL);
+	EXPECT_STREQ(json_string_value(json_array_get(
+		     json_object_get(p, "notes"), 0)), "one-way latency = RTT/2");
+	/* Escaping round-trips exactly. */
+	EXPECT_STREQ(json_string_value(json_object_get(
+		     json_object_get(doc, "params"), "label")), nasty);
+	row = json_array_get(json_object_get(doc, "results"), 0);
+	EXPECT_STREQ(json_string_value(json_object_get(row, "name")), nasty);
+	EXPECT_NEAR(json_real_value(json_object_get(row, "lat_us_p50")), 0.002,
+		    1e-12);
+	EXPECT_NEAR(json_real_value(json_object_get(row, "lat_us_stdev")),
+		    0.001, 1e-12);
+	EXPECT_EQ(json_array_size(json_object_get(doc, "results")), 2);
+	json_decref(doc);
+
+	/* CSV: header of the first row's keys; RFC 4180 quoting. */
+	csv = slurp(cpath);
+	EXPECT(!strncmp(csv, "size,name,ok,lat_us_min,lat_us_p50,", 35));
+	EXPECT(strstr(csv, "\n8,\"quote\"\" backslash\\ nl\n tab\t ctl\x01 µs,"
+			   " comma\",yes,0.001") != NULL);
+	EXPECT(strstr(csv, "\n16,,,") != NULL);	/* null and missing: empty */
+	free(csv);
+
+	/* Params text: sorted, JSON-encoded values, one per line. */
+	p = json_pack("{sisssf}", "iters", 5, "alpha", "a\nb", "f", 0.5);
+	txt = bm_params_text(p);
+	EXPECT_STREQ(txt, "alpha=\"a\\nb\"\nf=0.5\niters=5\n");
+	free(txt);
+	json_decref(p);
+
+	unlink(jpath);
+	unlink(cpath);
+	rmdir(dir);
+	return TEST_DONE();
+}
