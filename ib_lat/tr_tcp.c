@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TCP ping-pong and stream over the same link as the verbs transports.
+ * The data connection is separate from the bootstrap: the server listens on
+ * an ephemeral port on the address the bootstrap was accepted on and sends
+ * the port over common/oob. TCP_NODELAY always; --busy-poll spins on
+ * non-blocking recv() (and sets SO_BUSY_POLL) instead of sleeping in it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "transport.h"
+
+struct tcp_priv {
+	int   fd;
+	char *buf;
+};
+
+static int tcp_sock_opts(struct lat_ctx *c, int fd)
+{
+	int one = 1, us = 50;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		return -errno;
+	if (!c->o->busy_poll) {
+		struct timeval tv = { .tv_sec = c->o->timeout_ms / 1000,
+				      .tv_usec = c->o->timeout_ms % 1000 * 1000 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	} else {
+		/* Best effort: needs CAP_NET_ADMIN above the sysctl default. */
+		setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	return 0;
+}
+
+static int tcp_setup(struct lat_ctx *c)
+{
+	struct tcp_priv *t = calloc(1, sizeof(*t));
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char portstr[16];
+	uint16_t port;
+	size_t len;
+	int ret, lfd = -1;
+
+	if (!t)
+		return -ENOMEM;
+	t->fd = -1;
+	t->buf = malloc(c->o->max_size ? c->o->max_size : 1);
+	if (!t->buf) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	if (c->server) {
+		/* Listen where the bootstrap connection arrived: same link. */
+		char lb[96];
+		const char *la = lat_host_of(bm_oob_local_addr(c->oob, 1), lb,
+					     sizeof(lb));
+
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+		ret = getaddrinfo(la && *la ? la : NULL, "0", &hints, &ai);
+		if (ret) {
+			BM_ERR("tcp: getaddrinfo(%s): %s", la, gai_strerror(ret));
+			ret = -EINVAL;
+			goto err;
+		}
+		lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd < 0 || bind(lfd, ai->ai_addr, ai->ai_addrlen) ||
+		    listen(lfd, 1) ||
+		    getsockname(lfd, (struct sockaddr *)&ss, &sl)) {
+			ret = -errno;
+			BM_ERR("tcp: data listener: %s", strerror(errno));
+			goto err;
+		}
+		port = htons(ss.ss_family == AF_INET6 ?
+			     ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+			     ntohs(((struct sockaddr_in *)&ss)->sin_port));
+		ret = bm_oob_send(c->oob, 1, &port, sizeof(port));
+		if (ret)
+			goto err;
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+		ret = poll(&pfd, 1, c->o->timeout_ms);
+		if (ret <= 0) {
+			ret = ret ? -errno : -ETIMEDOUT;
+			BM_ERR("tcp: no data connection from the client: %s",
+			       strerror(-ret));
+			goto err;
+		}
+		t->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (t->fd < 0) {
+			ret = -errno;
+			goto err;
+		}
+		close(lfd);
+		lfd = -1;
+	} else {
+		ret = bm_oob_recv(c->oob, 0, &port, sizeof(port), &len);
+		if (ret)
+			goto err;
+		snprintf(portstr, sizeof(portstr), "%u", ntohs(port));
+		char pb[96];
+
+		ret = getaddrinfo(lat_host_of(bm_oob_peer_addr(c->oob, 0), pb,
+					      sizeof(pb)), portstr, &hints, &ai);
+		if (ret) {
+			BM_ERR("tcp: getaddrinfo: %s", gai_strerror(ret));
+			ret = -EINVAL;
+			goto err;
+		}
+		t->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (t->fd < 0 || connect(t->fd, ai->ai_addr, ai->ai_addrlen)) {
+			ret = -errno;
+			BM_ERR("tcp: connect %s port %s: %s", pb, portstr,
+			       strerror(errno));
+			goto err;
+		}
+	}
+	ret = tcp_sock_opts(c, t->fd);
+	if (ret)
+		goto err;
+	freeaddrinfo(ai);
+	snprintf(c->info, sizeof(c->info), "TCP_NODELAY%s, data port %u",
+		 c->o->busy_poll ? ", busy-poll (non-blocking spin)" : "",
+		 ntohs(port));
+	c->priv = t;
+	return 0;
+err:
+	if (ai)
+		freeaddrinfo(ai);
+	if (lfd >= 0)
+		close(lfd);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->buf);
+	free(t);
+	return ret;
+}
+
+/* Exactly len bytes, or -ECONNRESET / -ETIMEDOUT / -EINTR. */
+static int tcp_io(struct lat_ctx *c, int fd, char *p, size_t len, bool out)
+{
+	uint64_t deadline = bm_now_ns() + (uint64_t)c->o->timeout_ms * 1000000;
+	unsigned spins = 0;
+	ssize_t r;
+
+	while (len) {
+		r = out ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
+		if (r > 0) {
+			p += r;
+			len -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!c->o->busy_poll)	/* SO_RCVTIMEO expired */
+				return -ETIMEDOUT;
+			if (++spins % 4096 == 0 && lat_spin_check(deadline))
+				return lat_stop ? -EINTR : -ETIMEDOUT;
+			continue;
+		}
+		if (errno == EINTR) {
+			if (lat_stop)
+				return -EINTR;
+			continue;
+		}
+		return -errno;
+	}
+	return 0;
+}
+
+static int tcp_wait_readable(struct lat_ctx *c, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	if (c->o->busy_poll)
+		return 0;
+	for (;;) {
+		r = poll(&pfd, 1, c->o->timeout_ms);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR || lat_stop)
+			return -errno;
+	}
+}
+
+static int tcp_pingpong(struct lat_ctx *c, size_t size, uint64_t warmup,
+			uint64_t iters, double *rtt_ns)
+{
+	struct tcp_priv *t = c->priv;
+	uint64_t i, t0;
+	int ret;
+
+	for (i = 0; i < warmup + iters; i++) {
+		if (lat_stop)
+			return -EINTR;
+		if (c->server) {
+			/* poll() first only for the timeout: recv blocks. */
+			if (!c->o->busy_poll && i == 0) {
+				ret = tcp_wait_readable(c, t->fd);
+				if (ret)
+					return ret;
+			}
+			ret = tcp_io(c, t->fd, t->buf, size, false);
+			if (!ret)
+				ret = tcp_io(c, t->fd, t->buf, size, true);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (c->o->check)
+			memset(t->buf, (int)(i & 0xff), size);
+		t0 = bm_now_ns();
+		ret = tcp_io(c, t->fd, t->buf, size, true);
+		if (!ret)
+			ret = tcp_io(c, t->fd, t->buf, size, false);
+		if (ret)
+			return ret;
+		if (i >= warmup)
+			rtt_ns[i - warmup] = (double)(bm_now_ns() - t0);
+		if (c->o->check && ((unsigned char)t->buf[0] != (i & 0xff) ||
+				    (unsigned char)t->buf[size - 1] != (i & 0xff)))
+			c->wrong++;
+	}
+	return 0;
+}
+
+static int tcp_stream(struct lat_ctx *c, size_t size, uint64_t iters,
+		      unsigned window, double *secs_p)
+{
+	struct tcp_priv *t = c->priv;
+	uint64_t i, t0;
+	char ack = 'k';
+	int ret;
+
+	if (c->server) {
+		for (i = 0; i < iters; i++) {
+			ret = tcp_io(c, t->fd, t->buf, size, false);
+			if (ret)
+				return ret;
+		}
+		return tcp_io(c, t->fd, &ack, 1, true);
+	}
+	t0 = bm_now_ns();
+	for (i = 0; i < iters; i++) {
+		ret = tcp_io(c, t->fd, t->buf, size, true);
+		if (ret)
+			return ret;
+	}
+	ret = tcp_io(c, t->fd, &ack, 1, false);
+	if (ret)
+		return ret;
+	*secs_p = (double)(bm_now_ns() - t0) * 1e-9;
+	return 0;
+}
+
+static void tcp_teardown(struct lat_ctx *c)
+{
+	struct tcp_priv *t = c->priv;
+
+	if (!t)
+		return;
+	close(t->fd);
+	free(t->buf);
+	free(t);
+	c->priv = NULL;
+}
+
+const struct lat_transport_ops lat_tcp_ops = {
+	.name	  = "tcp",
+	.desc	  = "TCP ping-pong (TCP_NODELAY) over the same link",
+	.built	  = true,
+	.setup	  = tcp_setup,
+	.pingpong = tcp_pingpong,
+	.stream	  = tcp_stream,
+	.teardown = tcp_teardown,
+};

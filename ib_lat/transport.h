@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ib_lat transports: one small ops table per transport behind one harness
+ * (ib_lat.c). The harness owns options, bootstrap (common/oob), timing
+ * statistics and output; a transport only moves bytes.
+ *
+ * Latency convention (as perftest): a transport's pingpong() stores one
+ * round-trip time per timed iteration, in nanoseconds, measured by the
+ * client with bm_now_ns(); the harness reports one-way latency = RTT / 2.
+ * The server side of pingpong() echoes and stores nothing.
+ */
+#ifndef LAT_TRANSPORT_H
+#define LAT_TRANSPORT_H
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bm.h"
+
+enum lat_conn {
+	LAT_CONN_OOB,		/* QPN/PSN/GID/rkey swapped over common/oob */
+	LAT_CONN_RDMACM,	/* QP connected by librdmacm (-R) */
+};
+
+/* Everything a run is made of (filled by ib_lat.c from the command line). */
+struct lat_opts {
+	const char *host;	/* server address; NULL: this is the server */
+	const char *dev;	/* -d: RDMA device name; NULL: first one */
+	int	    ib_port;	/* --ib-port: device port (1) */
+	int	    gid_index;	/* -x: GID index; -1: pick automatically */
+	int	    inline_size;/* -I: max inline bytes (-1: default 220) */
+	bool	    events;	/* --events: completion channel, no busy poll */
+	bool	    busy_poll;	/* --busy-poll: TCP non-blocking spin */
+	bool	    bw;		/* --bw: streaming mode */
+	unsigned    window;	/* --window: outstanding ops in --bw */
+	enum lat_conn conn;	/* -R: rdma_cm */
+	int	    cpu;	/* --cpu: -1 pick near the NIC, -2 none */
+	size_t	    max_size;	/* largest message of the sweep (bytes) */
+	int	    timeout_ms;	/* give up on a silent peer */
+	bool	    check;	/* verify every payload byte (else 2 bytes) */
+	uint16_t    cm_port;	/* rdma_cm port (bootstrap port + 1) */
+};
+
+/* Per-run state shared by the harness and a transport. */
+struct lat_ctx {
+	const struct lat_opts *o;
+	struct bm_oob	     *oob;	/* connected bootstrap channel */
+	bool		      server;	/* no host argument */
+	void		     *priv;	/* the transport's own state */
+	char		      info[512];/* set-up facts to print ("gid 1 ...") */
+	char		      dev_name[64]; /* device used (verbs) */
+	int		      numa_node;    /* NIC's NUMA node, -1 unknown */
+	uint64_t	      wrong;	/* payload check failures */
+};
+
+/* Set by SIGINT/SIGTERM; hot loops look at it while they wait. */
+extern volatile sig_atomic_t lat_stop;
+
+struct lat_transport_ops {
+	const char *name;	/* -t value: "write", "send", "read", "tcp" */
+	const char *desc;	/* one line for --list */
+	bool	    built;	/* false: stub, every call refused with 77 */
+	const char *not_built;	/* why, when !built */
+	/* Open the device (before the bootstrap, so a missing device exits
+	 * 77 at once): 0, -ENODEV (nothing to use), -errno. Optional. */
+	int  (*open)(struct lat_ctx *c);
+	/* Connect to the peer; c->oob is up. */
+	int  (*setup)(struct lat_ctx *c);
+	/* iters round trips of size bytes after warmup untimed ones; the
+	 * client stores RTT ns in rtt_ns[0..iters). */
+	int  (*pingpong)(struct lat_ctx *c, size_t size, uint64_t warmup,
+			 uint64_t iters, double *rtt_ns);
+	/* Streaming: iters messages of size bytes, at most window in
+	 * flight; the client sets *secs_p to the time from first post to
+	 * the last completion. NULL: no --bw. */
+	int  (*stream)(struct lat_ctx *c, size_t size, uint64_t iters,
+		       unsigned window, double *secs_p);
+	void (*teardown)(struct lat_ctx *c);
+};
+
+extern const struct lat_transport_ops lat_tcp_ops;
+extern const struct lat_transport_ops lat_write_ops;
+extern const struct lat_transport_ops lat_send_ops;
+extern const struct lat_transport_ops lat_read_ops;
+
+/* devices.c */
+int  lat_devices_report(FILE *f);	/* --devices; returns exit code */
+/* GID index for (dev, port) whose RoCE v2 IPv4-mapped address is the local
+ * address routing to peer_ip (NULL: any RoCE v2 IPv4 GID). -ENOENT if none.
+ * why gets a sentence for the output. */
+int  lat_gid_autopick(const char *dev, int port, const char *peer_ip,
+		      char *why, size_t len);
+int  lat_dev_numa(const char *dev);	/* -1 unknown */
+/* Pin to a CPU of numa node (or cpu if >= 0); writes what was done. */
+int  lat_pin_cpu(int cpu, int numa, char *buf, size_t len);
+/* Names of the RDMA devices in sysfs, comma-separated ("" if none). */
+void lat_dev_list(char *buf, size_t len);
+
+/* The host part of common/oob's "host:port" address text. */
+static inline const char *lat_host_of(const char *addr, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%s", addr ? addr : "");
+	p = strrchr(buf, ':');
+	if (p)
+		*p = '\0';
+	return buf;
+}
+
+/* Timeout/stop check for spin loops: call every few thousand spins. */
+static inline int lat_spin_check(uint64_t deadline_ns)
+{
+	if (lat_stop)
+		return -EINTR;
+	if (bm_now_ns() > deadline_ns)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nccl_coll: one small ops entry per collective (nccl-tests' shape), data
+ * types, the data check, and the decode-size presets.
+ *
+ * Size convention (nccl-tests): "size" is the bytes of the largest buffer
+ * a rank sees: all-reduce, broadcast, send/recv: the buffer; all-gather:
+ * the gathered (receive) buffer; reduce-scatter: the send buffer. "count" is
+ * size / element size. A sweep size is rounded down to a multiple of
+ * element size x nranks for all-gather and reduce-scatter.
+ *
+ * Bandwidths (GB/s = 1e9 B/s): algbw = size / time; busbw = algbw x factor:
+ * all-reduce 2(n-1)/n, all-gather and reduce-scatter (n-1)/n, broadcast and
+ * send/recv 1 (nccl-tests' PERFORMANCE.md).
+ */
+#ifndef COLL_H
+#define COLL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+enum coll_dtype { COLL_BF16, COLL_FP16, COLL_FP32, COLL_NDTYPES };
+
+const char *coll_dtype_name(enum coll_dtype t);	/* "bf16", ... */
+size_t	    coll_dtype_size(enum coll_dtype t);	/* bytes */
+int	    coll_dtype_parse(const char *s, enum coll_dtype *t_p);
+
+struct coll_ops {
+	const char *name;	/* "allreduce" */
+	const char *redop;	/* "sum" or "none" (column redop) */
+	bool	    has_root;	/* broadcast */
+	bool	    in_place_ok;/* send/recv: no in-place run */
+	/* busbw = algbw * factor(nranks) */
+	double (*bus_factor)(int nranks);
+	/* element counts per rank for a total count (size / elt size) */
+	void (*counts)(size_t count, int nranks, size_t *send_p,
+		       size_t *recv_p);
+};
+
+enum coll_op {
+	COLL_ALLREDUCE,
+	COLL_ALLGATHER,
+	COLL_REDUCESCATTER,
+	COLL_BROADCAST,
+	COLL_SENDRECV,
+	COLL_NOPS
+};
+extern const struct coll_ops coll_ops_table[COLL_NOPS];
+int coll_op_parse(const char *s, enum coll_op *op_p);
+
+/* size in bytes rounded for op/type/nranks; 0 if below one element set. */
+size_t coll_round_size(enum coll_op op, enum coll_dtype t, int nranks,
+		       size_t size);
+
+/* The value rank r puts at element i of its send buffer: small integers in
+ * [-5, 5], so sums over up to 51 ranks are exact in bf16, fp16 and fp32. */
+static inline float coll_val(int r, size_t i)
+{
+	return (float)((int)((i * 7u + (size_t)r * 3u) % 11u) - 5);
+}
+
+/* Expected receive element i of `rank` (recv count elements). */
+float coll_expected(enum coll_op op, int rank, int nranks, int root,
+		    size_t recv_count, size_t i);
+
+/* Host buffer <-> floats for a type. */
+void   coll_fill(enum coll_dtype t, void *buf, size_t n, int rank,
+		 size_t first);
+float  coll_get(enum coll_dtype t, const void *buf, size_t i);
+/* Number of elements of recv (rank's receive buffer, host copy) that are
+ * not what op should have produced. */
+size_t coll_count_wrong(enum coll_op op, enum coll_dtype t, const void *recv,
+			size_t recv_count, int rank, int nranks, int root);
+
+/* ---- decode presets (vLLM, batch 1, per decoded token) ---- */
+
+struct coll_model {
+	char   name[128];
+	char   model_type[64];
+	long   hidden_size;
+	long   num_hidden_layers;
+	long   vocab_size;
+	bool   qk_norm_allreduce;	/* MiniMax-M2: 8 B all-reduce / layer */
+};
+
+struct coll_item {
+	enum coll_op	op;
+	enum coll_dtype dtype;
+	size_t		size;		/* bytes (column size) */
+	int		per_token;	/* how many per decoded token */
+	const char     *what;		/* "attn out", ... */
+};
+
+/* Model from a config.json-like object. -EINVAL if a key is missing. */
+int coll_model_from_json(json_t *cfg, const char *name, struct coll_model *m);
+/* name: a path (contains '/' or ends in .json) or a model name looked up in
+ * sim/models/, $NETROOF_SOURCE_ROOT/sim/models/, tests/nccl_coll/models/. */
+int coll_model_load(const char *name, struct coll_model *m_p, char *path,
+		    size_t pathlen);
+/* What one decoded token sends under mode "tp" (tensor parallel, tp ranks)
+ * or "pp" (pipeline hop). Returns the number of items written, or -EINVAL
+ * for an unknown mode; at most max items. */
+int coll_decode_items(const struct coll_model *m, const char *mode, int tp,
+		      struct coll_item *items, int max);
+
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is needed (Debian 12, as root), builds, and runs netroof's
+# main job on built-in defaults: the simulator's predicted-vs-measured table
+# for the reference two-node GB10 report, and why TP doubles over RoCE while
+# PP barely moves.
+#   BUILD=dir  build directory (default: build)
+set -uo pipefail
+cd "$(dirname "$0")"
+build=${BUILD:-build}
+scripts/install-deps.sh || exit 1
+if [ -f "$build/build.ninja" ]; then
+	meson setup --reconfigure "$build" >/dev/null || exit 1
+else
+	meson setup "$build" >/dev/null || exit 1
+fi
+ninja -C "$build" >/dev/null || exit 1
+"$build"/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv || exit
+echo
+"$build"/sim/sim explain --model qwen3-coder-30b-a3b
