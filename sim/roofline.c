@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim roofline: the critical path of one decoded token.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "roofline.h"
+
+static const char *const mode_names[SIM_MODE_NR] = { "single", "pp", "tp",
+						     "ep" };
+static const char *const length_names[SIM_LEN_NR] = { "short", "medium",
+						      "long" };
+
+const char *sim_mode_name(enum sim_mode m)
+{
+	return m < SIM_MODE_NR ? mode_names[m] : "?";
+}
+
+int sim_mode_parse(const char *s, enum sim_mode *m_p)
+{
+	int i;
+
+	for (i = 0; i < SIM_MODE_NR; i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*m_p = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *sim_length_name(enum sim_length l)
+{
+	return l < SIM_LEN_NR ? length_names[l] : "?";
+}
+
+int sim_length_parse(const char *s, enum sim_length *l_p)
+{
+	int i;
+
+	for (i = 0; i < SIM_LEN_NR; i++) {
+		if (!strcmp(s, length_names[i])) {
+			*l_p = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static bool has_profiles(const char *dir)
+{
+	char p[PATH_MAX + 128];
+
+	snprintf(p, sizeof(p), "%s/profiles/gb10.json", dir);
+	return access(p, R_OK) == 0;
+}
+
+int sim_find_datadir(char *out, size_t len)
+{
+	const char *env = getenv("NETROOF_SIM_DATA");
+	char exe[PATH_MAX], cand[PATH_MAX + 64], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		if (!has_profiles(env)) {
+			BM_ERR("NETROOF_SIM_DATA=%s has no profiles/gb10.json",
+			       env);
+			return -ENOENT;
+		}
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* install tree: <prefix>/bin -> <prefix>/share/netroof/sim */
+		snprintf(cand, sizeof(cand), "%s/../share/netroof/sim", exe);
+		if (has_profiles(cand)) {
+			snprintf(out, len, "%s", cand);
+			return 0;
+		}
+		snprintf(cand, sizeof(cand), "%s/data", exe);
+		if (has_profiles(cand)) {
+			snprintf(out, len, "%s", cand);
+			return 0;
+		}
+	}
+	snprintf(cand, sizeof(cand), "%s/sim", NETROOF_SOURCE_ROOT);
+	if (has_profiles(cand)) {
+		snprintf(out, len, "%s", cand);
+		return 0;
+	}
+	BM_ERR("sim data (models/, profiles/) not found: set NETROOF_SIM_DATA");
+	return -ENOENT;
+}
+
+/* { "value": x, "why": "..." } or a bare number. */
+static int pval(json_t *o, const char *path, const char *key, double *v_p)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_object(v)) {
+		if (!json_is_string(json_object_get(v, "why")))
+			BM_WARN("%s: \"%s\" has no \"why\"", path, key);
+		v = json_object_get(v, "value");
+	}
+	if (!json_is_number(v)) {
+		BM_ERR("%s: missing or non-numeric \"%s\"", path, key);
+		return -EINVAL;
+	}
+	*v_p = json_number_value(v);
+	return 0;
+}
+
+static json_t *load_json(const char *path)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr);
+
+	if (!root)
+		BM_ERR("%s:%d: %s", path, jerr.line, jerr.text);
+	else if (!json_is_object(root)) {
+		BM_ERR("%s: not a JSON object", path);
+		json_decref(root);
+		root = NULL;
+	}
+	return root;
+}
+
+int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
+{
+	char path[1200];
+	json_t *root, *o;
+	double v;
+	int ret = 0, i;
+
+	memset(hw, 0, sizeof(*hw));
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/profiles/%s.json", datadir,
+			 name);
+	root = load_json(path);
+	if (!root)
+		return -EINVAL;
+	snprintf(hw->name, sizeof(hw->name), "%s", name);
+	ret |= pval(root, path, "mem_bw_gbs", &hw->mem_bw_gbs);
+	ret |= pval(root, path, "eff_int4", &hw->eff_int4);
+	ret |= pval(root, path, "eff_bf16", &hw->eff_bf16);
+	ret |= pval(root, path, "kv_bw_gbs", &hw->kv_bw_gbs);
+	ret |= pval(root, path, "peak_tflops", &hw->peak_tflops);
+	ret |= pval(root, path, "kernel_us", &hw->kernel_us);
+	ret |= pval(root, path, "host_step_ms", &hw->host_step_ms);
+	ret |= pval(root, path, "dispatch_step_ms", &hw->dispatch_step_ms);
+	ret |= pval(root, path, "pp_stage_host_ms", &hw->pp_stage_host_ms);
+	o = json_object_get(json_object_get(root, "request_fixed_ms"), "value");
+	for (i = 0; i < SIM_MODE_NR && !ret; i++)
+		ret |= pval(o, path, mode_names[i], &hw->request_fixed_ms[i]);
+	o = json_object_get(json_object_get(root, "output_tokens"), "value");
+	for (i = 0; i < SIM_LEN_NR && !ret; i++)
+		ret |= pval(o, path, length_names[i], &hw->out_tokens[i]);
+	o = json_object_get(root, "eagle3");
+	ret |= pval(o, path, "draft_layers", &v);
+	hw->draft_layers = (int)v;
+	ret |= pval(o, path, "draft_mlp_mult", &hw->draft_mlp_mult);
+	ret |= pval(o, path, "draft_vocab", &v);
+	hw->draft_vocab = (int)v;
+	ret |= pval(o, path, "host_ms", &hw->draft_host_ms);
+	ret |= pval(o, path, "accept", &hw->accept);
+	if (!ret && (hw->mem_bw_gbs <= 0 || hw->kv_bw_gbs <= 0 ||
+		     hw->eff_int4 <= 0 || hw->eff_bf16 <= 0 ||
+		     hw->peak_tflops <= 0)) {
+		BM_ERR("%s: bandwidths, efficiencies and peak must be > 0",
+		       path);
+		ret = -EINVAL;
+	}
+	json_decref(root);
+	return ret ? -EINVAL : 0;
+}
+
+static int load_colls(json_t *arr, const char *path, const char *what,
+		      struct sim_coll *c, int *n_p)
+{
+	json_t *e, *v;
+	size_t i;
+	int n = 0;
+
+	if (!json_is_array(arr)) {
+		BM_ERR("%s: %s: missing collective list", path, what);
+		return -EINVAL;
+	}
+	json_array_foreach(arr, i, e) {
+		if (n >= SIM_COLL_MAX) {
+			BM_ERR("%s: %s: too many collectives", path, what);
+			return -EINVAL;
+		}
+		memset(&c[n], 0, sizeof(c[n]));
+		v = json_object_get(e, "op");
+		if (!json_is_string(v) ||
+		    sim_op_parse(json_string_value(v), &c[n].op)) {
+			BM_ERR("%s: %s[%zu]: bad \"op\"", path, what, i);
+			return -EINVAL;
+		}
+		c[n].bytes_fixed = json_number_value(json_object_get(e, "bytes"));
+		c[n].hidden_x = json_number_value(json_object_get(e, "hidden_x"));
+		c[n].vocab_x = json_number_value(json_object_get(e, "vocab_x"));
+		c[n].after_moe = json_is_true(json_object_get(e, "after_moe"));
+		v = json_object_get(e, "what");
+		snprintf(c[n].what, sizeof(c[n].what), "%s",
+			 json_is_string(v) ? json_string_value(v) : "");
+		if (c[n].bytes_fixed + c[n].hidden_x + c[n].vocab_x <= 0) {
+			BM_ERR("%s: %s[%zu]: no size (bytes, hidden_x or "
+			       "vocab_x)", path, what, i);
+			return -EINVAL;
+		}
+		n++;
+	}
+	*n_p = n;
+	return 0;
+}
+
+int sim_sched_load(const char *datadir, const char *model_type,
+		   struct sim_arch_sched *s)
+{
+	char path[1200];
+	json_t *root, *a;
+	double v;
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s/profiles/arch.json", datadir);
+	root = load_json(path);
+	if (!root)
+		return -EINVAL;
+	a = json_object_get(root, model_type);
+	if (!a)
+		a = json_object_get(root, "dense");
+	if (!json_is_object(a)) {
+		BM_ERR("%s: no schedule for '%s'", path, model_type);
+		json_decref(root);
+		return -EINVAL;
+	}
+	ret |= pval(a, path, "kernels_per_layer", &v);
+	s->kernels_per_layer = (int)v;
+	ret |= pval(a, path, "kernels_per_step", &v);
+	s->kernels_per_step = (int)v;
+	ret |= pval(a, path, "pp_hop_hidden_x", &s->pp_hop_hidden_x);
+	if (!ret)
+		ret = load_colls(json_object_get(a, "tp_per_layer"), path,
+				 "tp_per_layer", s->layer, &s->n_layer);
+	if (!ret)
+		ret = load_colls(json_object_get(a, "tp_per_step"), path,
+				 "tp_per_step", s->step, &s->n_step);
+	json_decref(root);
+	return ret ? -EINVAL : 0;
+}
+
+int sim_model_resolve(const char *datadir, const char *name_or_path,
+		      struct sim_model *m)
+{
+	char path[1200];
+
+	if (strchr(name_or_path, '/') || access(name_or_path, R_OK) == 0)
+		return sim_model_load(name_or_path, m);
+	snprintf(path, sizeof(path), "%s/models/%s.json", datadir,
+		 name_or_path);
+	if (access(path, R_OK)) {
+		BM_ERR("unknown model '%s' (named: qwen3-coder-30b-a3b, "
+		       "minimax-m2.5; or a config.json path)", name_or_path);
+		return -ENOENT;
+	}
+	return sim_model_load(path, m);
+}
+
+/* ---- the critical path ---------------------------------------------- */
+
+static void term_set(struct sim_result *r, const char *name, double ms,
+		     const char *what)
+{
+	int i;
+
+	for (i = 0; i < r->n_terms; i++) {
+		if (!strcmp(r->term[i].name, name)) {
+			r->term[i].ms += ms;
+			if (what)
+				r->term[i].what = what;
+			return;
+		}
+	}
+	if (r->n_terms < SIM_TERMS_MAX)
+		r->term[r->n_terms++] = (struct sim_term){ name, ms, what };
+}
+
+double sim_term_ms(const struct sim_result *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->n_terms; i++)
+		if (!strcmp(r->term[i].name, name))
+			return r->term[i].ms;
+	return 0;
+}
+
+static double coll_bytes(const struct sim_model *m, const struct sim_coll *c)
+{
+	return c->bytes_fixed + c->hidden_x * m->hidden + c->vocab_x * m->vocab;
+}
+
+/* ms to stream bytes at gbs GB/s */
+static double stream_ms(double bytes, double gbs)
+{
+	return bytes / (gbs * 1e6);
+}
+
+/* GPU work of `layers` layers (+ the step's extra kernels, + lm_head when
+ * last) on one rank: weights, KV, kernels; adds to r's terms. */
+struct gpu_part {
+	double int4_ms, imb_ms, bf16_ms, kv_ms, kern_ms;
+	double wbytes, kvbytes;
+	int    kernels;
+};
+
+static void gpu_work(const struct sim_ctx *c, const struct sim_query *q,
+		     int layers, bool first, bool last, int tokens,
+		     struct gpu_part *g)
+{
+	const struct sim_model *m = &c->model;
+	const struct sim_hw *hw = &c->hw;
+	int n = q->mode == SIM_TP || q->mode == SIM_EP ? q->nodes : 1;
+	double experts = 0, share = 1.0 / n, qparams, qimb = 0, bf16, flops;
+	double mem_ms, cmp_ms;
+	int kvh;
+
+	if (sim_is_moe(m)) {
+		experts = tokens == 1 ? m->topk :
+			  sim_expected_union(m->experts, m->topk, tokens);
+		if (q->mode == SIM_EP)
+			share = sim_ep_expected_max(m->experts, n, m->topk) /
+				m->topk;
+	}
+	/* attention, dense MLP and shared expert: split n ways (TP/EP) */
+	qparams = (sim_attn_params(m) + sim_dense_mlp_params(m) +
+		   sim_shared_params(m)) / n;
+	qparams += experts * sim_expert_params(m) / n;
+	if (q->mode == SIM_EP)
+		qimb = experts * sim_expert_params(m) * (share - 1.0 / n);
+	bf16 = 2.0 * sim_router_params(m);		/* replicated */
+	g->int4_ms = stream_ms(layers * sim_qbytes(m, qparams),
+			       hw->mem_bw_gbs * hw->eff_int4);
+	g->imb_ms = stream_ms(layers * sim_qbytes(m, qimb),
+			      hw->mem_bw_gbs * hw->eff_int4);
+	if (last)
+		bf16 = layers * bf16 + 2.0 * sim_lm_head_params(m) / n;
+	else
+		bf16 = layers * bf16;
+	g->bf16_ms = stream_ms(bf16, hw->mem_bw_gbs * hw->eff_bf16);
+	g->wbytes = layers * sim_qbytes(m, qparams + qimb) + bf16;
+	/* roofline: the math cannot go faster than the tensor peak */
+	flops = 2.0 * tokens * (layers * (qparams + qimb +
+					  sim_router_params(m)) +
+				(last ? sim_lm_head_params(m) / n : 0));
+	cmp_ms = flops / (hw->peak_tflops * 1e9);
+	mem_ms = g->int4_ms + g->imb_ms + g->bf16_ms;
+	if (cmp_ms > mem_ms)
+		g->int4_ms += cmp_ms - mem_ms;
+	kvh = (m->kv_heads + n - 1) / n;
+	g->kvbytes = 2.0 * layers * kvh * m->head_dim * m->kv_bytes * q->ctx;
+	g->kv_ms = stream_ms(g->kvbytes, hw->kv_bw_gbs);
+	g->kernels = layers * c->sched.kernels_per_layer +
+		     (first || last ? c->sched.kernels_per_step : 0);
+	g->kern_ms = g->kernels * hw->kernel_us / 1000.0;
+	(void)first;
+}
+
+static void gpu_terms(struct sim_result *r, const struct gpu_part *g)
+{
+	term_set(r, "weights_int4", g->int4_ms,
+		 "quantised weights on the critical path");
+	term_set(r, "ep_imbalance", g->imb_ms,
+		 "extra experts the busiest EP rank reads");
+	term_set(r, "weights_bf16", g->bf16_ms, "lm_head + router (BF16)");
+	term_set(r, "kv_cache", g->kv_ms, "KV cache read at the context");
+	term_set(r, "kernels", g->kern_ms, "fixed time per kernel");
+	r->rank_weight_bytes += g->wbytes;
+	r->rank_kv_bytes += g->kvbytes;
+	r->n_kernels += g->kernels;
+}
+
+static const char *const term_order[] = {
+	"host", "dispatch", "weights_int4", "ep_imbalance", "weights_bf16",
+	"kv_cache", "kernels", "allreduce", "allgather", "ep_skew", "pp_hop",
+	"pp_host_wait", "spec_draft", "request",
+};
+
+/* The draft model's step (EAGLE3, K chained proposals). */
+static double draft_ms(const struct sim_ctx *c, const struct sim_query *q,
+		       int *colls_p)
+{
+	const struct sim_model *m = &c->model;
+	const struct sim_hw *hw = &c->hw;
+	int n = q->mode == SIM_SINGLE ? 1 : q->nodes;
+	double h = m->hidden, p, one, ms;
+
+	p = hw->draft_layers * (sim_attn_params(m) +
+				3.0 * h * hw->draft_mlp_mult * h) +
+	    3.0 * h * h + (double)hw->draft_vocab * h;
+	one = stream_ms(2.0 * p / n, hw->mem_bw_gbs * hw->eff_bf16) +
+	      (hw->draft_layers * c->sched.kernels_per_layer +
+	       c->sched.kernels_per_step) * hw->kernel_us / 1000.0;
+	if (n > 1) {
+		one += 2 * hw->draft_layers *
+			       sim_net_us(&c->net, SIM_OP_ALLREDUCE, 2 * h, n) /
+			       1000.0 +
+		       sim_net_us(&c->net, SIM_OP_ALLGATHER,
+				  2.0 * hw->draft_vocab, n) / 1000.0;
+		*colls_p = q->spec_tokens * (2 * hw->draft_layers + 1);
+	}
+	ms = q->spec_tokens * one + hw->draft_host_ms;
+	return ms;
+}
+
+static int check_query(const struct sim_ctx *c, const struct sim_query *q)
+{
+	if (q->mode == SIM_SINGLE && q->nodes != 1) {
+		BM_ERR("mode single runs on 1 node (got --nodes %d)", q->nodes);
+		return -EINVAL;
+	}
+	if (q->mode != SIM_SINGLE && (q->nodes < 2 || q->nodes > 64)) {
+		BM_ERR("mode %s needs 2..64 nodes (got %d)",
+		       sim_mode_name(q->mode), q->nodes);
+		return -EINVAL;
+	}
+	if (q->mode == SIM_EP && !sim_is_moe(&c->model)) {
+		BM_ERR("mode ep needs an MoE model (%s is dense)",
+		       c->model.name);
+		return -EINVAL;
+	}
+	if (q->mode == SIM_EP && c->model.experts % q->nodes) {
+		BM_ERR("ep: %d experts do not split over %d nodes",
+		       c->model.experts, q->nodes);
+		return -EINVAL;
+	}
+	if (q->mode == SIM_PP && q->nodes > c->model.layers) {
+		BM_ERR("pp: more stages than layers");
+		return -EINVAL;
+	}
+	if (q->spec_tokens && q->mode == SIM_PP) {
+		BM_ERR("EAGLE3 with PP: vLLM refuses it (NotImplementedError: "
+		       "pipeline parallelism is not supported)");
+		return -EINVAL;
+	}
+	if (q->spec_tokens < 0 || q->spec_tokens > 16 || q->ctx < 0 ||
+	    q->ctx > 1e8) {
+		BM_ERR("spec tokens 0..16 and ctx >= 0 please");
+		return -EINVAL;
+	}
+	if (q->accept > 1) {
+		BM_ERR("acceptance rate must be in [0, 1]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int predict(const struct sim_ctx *c, const struct sim_query *q,
+		   struct sim_result *r)
+{
+	const struct sim_model *m = &c->model;
+	const struct sim_hw *hw = &c->hw;
+	int tokens = q->spec_tokens + 1, n = q->nodes, i, l, s, colls = 0;
+	double alpha = q->accept >= 0 ? q->accept : hw->accept, a = 1, step;
+	double ar = 0, ag = 0, skew = 0, outn;
+	struct sim_result tmp;
+	struct gpu_part g;
+
+	memset(&tmp, 0, sizeof(tmp));
+	/* fixed order of the terms, so every breakdown lists the same rows */
+	for (i = 0; i < (int)(sizeof(term_order) / sizeof(term_order[0])); i++)
+		term_set(&tmp, term_order[i], 0, NULL);
+	tmp.tokens_per_step = 1;
+	for (i = 1; i <= q->spec_tokens; i++) {
+		a *= alpha;
+		tmp.tokens_per_step += a;
+	}
+	term_set(&tmp, "host", hw->host_step_ms,
+		 "scheduler, inputs, sampling, output (per step)");
+	if (q->mode != SIM_SINGLE)
+		term_set(&tmp, "dispatch", hw->dispatch_step_ms,
+			 "multi-node executor round trip (per step)");
+	if (q->mode == SIM_PP) {
+		double end = 0, hop, wait = 0, arrive, start, ready;
+		int per = m->layers / n, rem = m->layers % n;
+
+		hop = sim_net_us(&c->net, SIM_OP_SENDRECV,
+				 c->sched.pp_hop_hidden_x * m->hidden * tokens,
+				 2) / 1000.0;
+		for (s = 0; s < n; s++) {
+			l = per + (s < rem);
+			gpu_work(c, q, l, s == 0, s == n - 1, tokens, &g);
+			gpu_terms(&tmp, &g);
+			if (s == 0) {
+				start = 0;
+			} else {
+				arrive = end + hop;
+				ready = s * hw->pp_stage_host_ms;
+				start = arrive > ready ? arrive : ready;
+				wait += start - arrive;
+				tmp.n_p2p++;
+			}
+			end = start + g.int4_ms + g.imb_ms + g.bf16_ms +
+			      g.kv_ms + g.kern_ms;
+		}
+		term_set(&tmp, "pp_hop", (n - 1) * hop,
+			 "hidden state + residual to the next stage");
+		term_set(&tmp, "pp_host_wait", wait,
+			 "next stage's host chain not hidden by GPU work");
+	} else {
+		gpu_work(c, q, m->layers, true, true, tokens, &g);
+		gpu_terms(&tmp, &g);
+	}
+	if (q->mode == SIM_TP || q->mode == SIM_EP) {
+		const struct sim_arch_sched *sc = &c->sched;
+
+		for (i = 0; i < sc->n_layer; i++) {
+			double us = sim_net_us(&c->net, sc->layer[i].op,
+					       coll_bytes(m, &sc->layer[i]) *
+					       tokens, n);
+
+			if (sc->layer[i].op == SIM_OP_ALLGATHER) {
+				ag += m->layers * us;
+				tmp.n_allgather += m->layers;
+			} else {
+				ar += m->layers * us;
+				tmp.n_allreduce += m->layers;
+			}
+			if (q->mode == SIM_EP && sc->layer[i].after_moe)
+				skew += m->layers * c->net.p2p_one_way_us;
+		}
+		for (i = 0; i < sc->n_step; i++) {
+			double us = sim_net_us(&c->net, sc->step[i].op,
+					       coll_bytes(m, &sc->step[i]) *
+					       tokens, n);
+
+			if (sc->step[i].op == SIM_OP_ALLGATHER) {
+				ag += us;
+				tmp.n_allgather++;
+			} else {
+				ar += us;
+				tmp.n_allreduce++;
+			}
+		}
+		term_set(&tmp, "allreduce", ar / 1000.0,
+			 "per-layer + embedding all-reduces");
+		term_set(&tmp, "allgather", ag / 1000.0, "logits all-gather");
+		term_set(&tmp, "ep_skew", skew / 1000.0,
+			 "rendezvous after skewed expert work (EP)");
+	}
+	if (q->spec_tokens)
+		term_set(&tmp, "spec_draft", draft_ms(c, q, &colls),
+			 "EAGLE3 draft proposals + verify overhead");
+	tmp.n_allreduce += colls;
+	step = 0;
+	for (i = 0; i < tmp.n_terms; i++)
+		step += tmp.term[i].ms;
+	tmp.step_ms = step;
+	/* per token: divide the step by the accepted tokens */
+	for (i = 0; i < tmp.n_terms; i++)
+		tmp.term[i].ms /= tmp.tokens_per_step;
+	outn = hw->out_tokens[q->length];
+	if (outn > 0)
+		term_set(&tmp, "request", hw->request_fixed_ms[q->mode] / outn,
+			 "per-request fixed cost / output tokens");
+	else
+		term_set(&tmp, "request", 0, NULL);
+	for (i = 0; i < tmp.n_terms; i++)
+		if (!tmp.term[i].what)
+			tmp.term[i].what = "";
+	tmp.ms_per_token = 0;
+	for (i = 0; i < tmp.n_terms; i++)
+		tmp.ms_per_token += tmp.term[i].ms;
+	tmp.tok_s = 1000.0 / tmp.ms_per_token;
+	*r = tmp;
+	return 0;
+}
+
+int sim_predict(const struct sim_ctx *c, const struct sim_query *q,
+		struct sim_result *r)
+{
+	struct sim_query sq;
+	struct sim_result single;
+	int ret;
+
+	ret = check_query(c, q);
+	if (ret)
+		return ret;
+	ret = predict(c, q, r);
+	if (ret || q->mode != SIM_PP)
+		return ret;
+	/* PP at batch 1 runs its stages one after the other: never faster
+	 * than one node holding the whole model. */
+	sq = *q;
+	sq.mode = SIM_SINGLE;
+	sq.nodes = 1;
+	ret = predict(c, &sq, &single);
+	if (ret)
+		return ret;
+	if (r->tok_s > single.tok_s * (1 + 1e-9)) {
+		BM_ERR("internal: PP=%d predicted %.2f tok/s > single node "
+		       "%.2f: the model is broken", q->nodes, r->tok_s,
+		       single.tok_s);
+		return -EDOM;
+	}
+	return 0;
+}

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim validate: every row of a measured CSV predicted; error per row, MAPE
+ * per mode and overall, socket->RoCE speedups, worst cells.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm.h"
+#include "sim.h"
+
+#define VROW_MAX 4096
+
+struct vrow {
+	char		model[SIM_NAME_MAX];
+	enum sim_mode	mode;
+	int		nodes;
+	char		transport[32];
+	int		spec;
+	enum sim_length length;
+	double		ctx;
+	double		measured;
+	double		predicted;
+	double		err_pct;
+	int		line;
+};
+
+static const char *const vcols[] = { "model", "mode", "nodes", "transport",
+				     "spec", "length", "ctx", "tok_s" };
+#define NVCOL (sizeof(vcols) / sizeof(vcols[0]))
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '"')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n' || e[-1] == '"'))
+		*--e = '\0';
+	return s;
+}
+
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line, *c;
+
+	while (n < max) {
+		c = strchr(p, ',');
+		if (c)
+			*c = '\0';
+		f[n++] = trim(p);
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return n;
+}
+
+static int row_parse(char **f, const int *idx, struct vrow *r,
+		     const char *path, int line)
+{
+	long l;
+	size_t sz;
+
+	memset(r, 0, sizeof(*r));
+	r->line = line;
+	snprintf(r->model, sizeof(r->model), "%s", f[idx[0]]);
+	if (sim_mode_parse(f[idx[1]], &r->mode))
+		goto bad_mode;
+	if (bm_parse_int(f[idx[2]], 1, 64, &l))
+		goto bad;
+	r->nodes = (int)l;
+	snprintf(r->transport, sizeof(r->transport), "%s", f[idx[3]]);
+	if (strcmp(r->transport, "roce") && strcmp(r->transport, "socket") &&
+	    strcmp(r->transport, "none") && strcmp(r->transport, "roce-oneshot"))
+		goto bad;
+	if (!strcmp(f[idx[4]], "eagle3"))
+		r->spec = 1;
+	else if (strcmp(f[idx[4]], "none"))
+		goto bad;
+	if (sim_length_parse(f[idx[5]], &r->length))
+		goto bad;
+	if (bm_parse_size(f[idx[6]], &sz))
+		goto bad;
+	r->ctx = (double)sz;
+	if (bm_parse_double(f[idx[7]], &r->measured) || r->measured <= 0)
+		goto bad;
+	if ((r->mode == SIM_SINGLE) != !strcmp(r->transport, "none")) {
+		BM_ERR("%s:%d: transport 'none' goes with mode single only",
+		       path, line);
+		return -EINVAL;
+	}
+	return 0;
+bad_mode:
+	BM_ERR("%s:%d: mode must be single|pp|tp|ep", path, line);
+	return -EINVAL;
+bad:
+	BM_ERR("%s:%d: bad row (nodes 1..64, transport roce|socket|none, spec "
+	       "none|eagle3, length short|medium|long, ctx >= 0, tok_s > 0)",
+	       path, line);
+	return -EINVAL;
+}
+
+static int read_csv(const char *path, struct vrow *rows, int *n_p)
+{
+	char buf[1024], *f[32];
+	int idx[NVCOL], n = 0, line = 0, nf, ret = 0;
+	bool header = false;
+	size_t k;
+	FILE *fp;
+	int j;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		BM_ERR("%s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	while (fgets(buf, sizeof(buf), fp)) {
+		char *s = trim(buf);
+
+		line++;
+		if (!*s || *s == '#')
+			continue;
+		nf = split(s, f, 32);
+		if (!header) {
+			for (k = 0; k < NVCOL; k++) {
+				idx[k] = -1;
+				for (j = 0; j < nf; j++)
+					if (!strcmp(f[j], vcols[k]))
+						idx[k] = j;
+				if (idx[k] < 0) {
+					BM_ERR("%s:%d: header lacks column '%s' "
+					       "(need model,mode,nodes,transport,"
+					       "spec,length,ctx,tok_s)", path,
+					       line, vcols[k]);
+					ret = -EINVAL;
+					goto out;
+				}
+			}
+			header = true;
+			continue;
+		}
+		for (k = 0; k < NVCOL; k++) {
+			if (idx[k] >= nf) {
+				BM_ERR("%s:%d: %d fields, too few", path, line,
+				       nf);
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		if (n >= VROW_MAX) {
+			BM_ERR("%s: more than %d rows", path, VROW_MAX);
+			ret = -E2BIG;
+			goto out;
+		}
+		ret = row_parse(f, idx, &rows[n], path, line);
+		if (ret)
+			goto out;
+		n++;
+	}
+	if (!n) {
+		BM_ERR("%s: no data rows", path);
+		ret = -EINVAL;
+	}
+	*n_p = n;
+out:
+	fclose(fp);
+	return ret;
+}
+
+struct speedup {
+	const struct vrow *sock, *roce;
+	double meas, pred, diff;
+};
+
+static const char *short_model(const char *m)
+{
+	return m;
+}
+
+static int write_plot(const char *dir, const struct vrow *rows, int n,
+		      double mape)
+{
+	char path[1200];
+	FILE *f;
+	int i, m;
+
+	if (sim_mkdir(dir))
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/validate.csv", dir);
+	f = fopen(path, "w");
+	if (!f) {
+		BM_ERR("%s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	fprintf(f, "model,mode,nodes,transport,spec,length,ctx,measured,"
+		   "predicted,error_pct\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s,%s,%d,%s,%s,%s,%.0f,%.2f,%.2f,%.2f\n",
+			rows[i].model, sim_mode_name(rows[i].mode),
+			rows[i].nodes, rows[i].transport,
+			rows[i].spec ? "eagle3" : "none",
+			sim_length_name(rows[i].length), rows[i].ctx,
+			rows[i].measured, rows[i].predicted, rows[i].err_pct);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/validate.gp", dir);
+	f = fopen(path, "w");
+	if (!f) {
+		BM_ERR("%s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	fprintf(f, "# generated by sim validate --plot\n"
+		   "set terminal svg size 760,620 dynamic font 'sans,12' background '#ffffff'\n"
+		   "set output 'validate.svg'\n"
+		   "set datafile separator ','\n"
+		   "set title 'sim: predicted vs measured decode tok/s (MAPE %.1f%%)'\n"
+		   "set xlabel 'measured tok/s (vLLM, reference report)'\n"
+		   "set ylabel 'predicted tok/s (sim)'\n"
+		   "set key left top\nset grid\nset size ratio -1\n"
+		   "set xrange [20:110]\nset yrange [20:110]\n"
+		   "plot x title 'exact' lc rgb '#888888' dt 2, \\\n"
+		   "     x*1.15 title '±15%%' lc rgb '#cccccc' dt 3, "
+		   "x*0.85 notitle lc rgb '#cccccc' dt 3", mape);
+	for (m = 0; m < SIM_MODE_NR; m++) {
+		static const char *const col[] = { "#222222", "#1f77b4",
+						   "#d62728", "#2ca02c" };
+		static const int pt[] = { 5, 7, 9, 11 };
+
+		fprintf(f, ", \\\n     'validate.csv' every ::1 using "
+			   "(strcol(2) eq '%s' && strcol(4) ne 'socket' ? $8 : 1/0):9 "
+			   "title '%s%s' with points pt %d ps 1.2 lc rgb '%s'",
+			sim_mode_name(m), sim_mode_name(m),
+			m == SIM_SINGLE ? " node" : " RoCE", pt[m], col[m]);
+		if (m != SIM_SINGLE)
+			fprintf(f, ", \\\n     'validate.csv' every ::1 using "
+				   "(strcol(2) eq '%s' && strcol(4) eq 'socket' ? $8 : 1/0):9 "
+				   "title '%s socket' with points pt %d ps 1.4 lc rgb '%s'",
+				sim_mode_name(m), sim_mode_name(m), pt[m] - 1,
+				col[m]);
+	}
+	fprintf(f, "\n");
+	fclose(f);
+	return sim_gnuplot(dir, "validate.gp");
+}
+
+int sim_cmd_validate(int argc, char **argv, const struct bm_opt *tab)
+{
+	struct sim_opts o = { .max_mape = 8, .max_cell = 15, .max_speedup = 15,
+			      .accept = -1 };
+	struct speedup sp[64];
+	double sum = 0, msum[SIM_MODE_NR] = { 0 }, worst_sp = 0, maxe = 0;
+	int mcnt[SIM_MODE_NR] = { 0 }, n = 0, nsp = 0, i, j, ret, worst[3];
+	char loaded[SIM_NAME_MAX] = "", used[512];
+	struct sim_ctx *c = NULL;
+	struct vrow *rows;
+	json_t *jrows = NULL;
+	bool pass;
+
+	ret = sim_parse(argc, argv, tab, "validate", "--measured FILE.csv [OPTIONS]",
+			"Predict every row of a measured CSV and compare: error "
+			"per row, MAPE per mode\nand overall, the socket->RoCE "
+			"speedups, the worst cells.", &o);
+	if (ret)
+		return ret > 0 ? BM_EXIT_OK : BM_EXIT_USAGE;
+	if (!o.measured) {
+		BM_ERR("--measured FILE.csv is required");
+		return BM_EXIT_USAGE;
+	}
+	rows = calloc(VROW_MAX, sizeof(*rows));
+	c = calloc(1, sizeof(*c));
+	if (!rows || !c) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = read_csv(o.measured, rows, &n);
+	if (!ret)
+		ret = sim_ctx_init(c, o.hw);
+	if (ret)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct vrow *r = &rows[i];
+		struct sim_query q = { .mode = r->mode, .nodes = r->nodes,
+				       .ctx = r->ctx, .length = r->length,
+				       .spec_tokens = r->spec, .accept = -1 };
+		struct sim_result res;
+
+		if (strcmp(loaded, r->model)) {
+			ret = sim_ctx_model(c, r->model, NULL);
+			if (ret)
+				goto out;
+			snprintf(loaded, sizeof(loaded), "%s", r->model);
+		}
+		ret = sim_ctx_net(c, r->transport, NULL, used, sizeof(used));
+		if (!ret)
+			ret = sim_predict(c, &q, &res);
+		if (ret) {
+			BM_ERR("%s:%d: cannot predict this row", o.measured,
+			       r->line);
+			goto out;
+		}
+		r->predicted = res.tok_s;
+		r->err_pct = 100 * (r->predicted - r->measured) / r->measured;
+		sum += fabs(r->err_pct);
+		msum[r->mode] += fabs(r->err_pct);
+		mcnt[r->mode]++;
+		if (fabs(r->err_pct) > maxe)
+			maxe = fabs(r->err_pct);
+	}
+	/* socket -> RoCE speedups of matching rows */
+	for (i = 0; i < n && nsp < 64; i++) {
+		if (strcmp(rows[i].transport, "socket"))
+			continue;
+		for (j = 0; j < n; j++) {
+			const struct vrow *a = &rows[i], *b = &rows[j];
+
+			if (strcmp(b->transport, "roce") || a->mode != b->mode ||
+			    a->nodes != b->nodes || a->spec != b->spec ||
+			    a->length != b->length || a->ctx != b->ctx ||
+			    strcmp(a->model, b->model))
+				continue;
+			sp[nsp].sock = a;
+			sp[nsp].roce = b;
+			sp[nsp].meas = 100 * (b->measured / a->measured - 1);
+			sp[nsp].pred = 100 * (b->predicted / a->predicted - 1);
+			sp[nsp].diff = sp[nsp].pred - sp[nsp].meas;
+			if (fabs(sp[nsp].diff) > worst_sp)
+				worst_sp = fabs(sp[nsp].diff);
+			nsp++;
+			break;
+		}
+	}
+	/* the three worst cells */
+	for (j = 0; j < 3; j++) {
+		worst[j] = -1;
+		for (i = 0; i < n; i++) {
+			if ((j > 0 && i == worst[0]) || (j > 1 && i == worst[1]))
+				continue;
+			if (worst[j] < 0 ||
+			    fabs(rows[i].err_pct) > fabs(rows[worst[j]].err_pct))
+				worst[j] = i;
+		}
+	}
+	pass = sum / n <= o.max_mape && maxe <= o.max_cell &&
+	       worst_sp <= o.max_speedup;
+	if (o.json) {
+		json_t *doc, *bym = json_object(), *jsp = json_array(),
+			*jw = json_array();
+
+		jrows = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(jrows, json_pack(
+				"{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f}",
+				"model", rows[i].model,
+				"mode", sim_mode_name(rows[i].mode),
+				"nodes", rows[i].nodes,
+				"transport", rows[i].transport,
+				"spec", rows[i].spec ? "eagle3" : "none",
+				"length", sim_length_name(rows[i].length),
+				"ctx", (json_int_t)rows[i].ctx,
+				"measured", rows[i].measured,
+				"predicted", round(rows[i].predicted * 100) / 100,
+				"error_pct", round(rows[i].err_pct * 100) / 100));
+		for (i = 0; i < SIM_MODE_NR; i++)
+			if (mcnt[i])
+				json_object_set_new(bym, sim_mode_name(i),
+					json_real(round(msum[i] / mcnt[i] * 100) / 100));
+		for (i = 0; i < nsp; i++)
+			json_array_append_new(jsp, json_pack(
+				"{s:s,s:s,s:f,s:f,s:f}",
+				"mode", sim_mode_name(sp[i].sock->mode),
+				"spec", sp[i].sock->spec ? "eagle3" : "none",
+				"measured_pct", round(sp[i].meas * 10) / 10,
+				"predicted_pct", round(sp[i].pred * 10) / 10,
+				"diff_pts", round(sp[i].diff * 10) / 10));
+		for (j = 0; j < 3; j++)
+			if (worst[j] >= 0)
+				json_array_append_new(jw, json_incref(
+					json_array_get(jrows, worst[j])));
+		doc = json_pack("{s:s,s:o,s:f,s:o,s:f,s:o,s:f,s:o,s:b}",
+				"measured_file", o.measured, "rows", jrows,
+				"mape_pct", round(sum / n * 100) / 100,
+				"mape_by_mode", bym,
+				"max_abs_error_pct", round(maxe * 100) / 100,
+				"speedups", jsp,
+				"max_speedup_diff_pts", round(worst_sp * 10) / 10,
+				"worst", jw, "pass", pass);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		printf("# sim validate: %s (%d rows; predictions use no "
+		       "measured value)\n", o.measured, n);
+		printf("%-20s %-6s %5s %-9s %-6s %-6s %6s %9s %9s %8s\n",
+		       "model", "mode", "nodes", "transport", "spec", "length",
+		       "ctx", "measured", "predicted", "error");
+		for (i = 0; i < n; i++)
+			printf("%-20s %-6s %5d %-9s %-6s %-6s %6.0f %9.1f %9.1f "
+			       "%+7.1f%%\n", short_model(rows[i].model),
+			       sim_mode_name(rows[i].mode), rows[i].nodes,
+			       rows[i].transport,
+			       rows[i].spec ? "eagle3" : "none",
+			       sim_length_name(rows[i].length), rows[i].ctx,
+			       rows[i].measured, rows[i].predicted,
+			       rows[i].err_pct);
+		printf("\nMAPE by mode:");
+		for (i = 0; i < SIM_MODE_NR; i++)
+			if (mcnt[i])
+				printf("  %s %.1f%% (%d)", sim_mode_name(i),
+				       msum[i] / mcnt[i], mcnt[i]);
+		printf("\nMAPE overall: %.2f%% over %d rows; worst cell "
+		       "%.1f%%\n", sum / n, n, maxe);
+		if (nsp) {
+			printf("\nsocket -> RoCE speedup   measured  predicted  "
+			       "diff\n");
+			for (i = 0; i < nsp; i++)
+				printf("%-6s %-6s %-6s ctx %-5.0f %+7.0f%%  "
+				       "%+8.0f%%  %+5.1f pts\n",
+				       sim_mode_name(sp[i].sock->mode),
+				       sp[i].sock->spec ? "eagle3" : "none",
+				       sim_length_name(sp[i].sock->length),
+				       sp[i].sock->ctx, sp[i].meas, sp[i].pred,
+				       sp[i].diff);
+		}
+		printf("\nworst cells:");
+		for (j = 0; j < 3; j++)
+			if (worst[j] >= 0)
+				printf("  %s %s %s %s ctx %.0f (%+.1f%%)",
+				       sim_mode_name(rows[worst[j]].mode),
+				       rows[worst[j]].transport,
+				       rows[worst[j]].spec ? "eagle3" : "",
+				       sim_length_name(rows[worst[j]].length),
+				       rows[worst[j]].ctx, rows[worst[j]].err_pct);
+		printf("\n=> %s: MAPE %.1f%% (limit %.0f%%), worst cell %.1f%% "
+		       "(limit %.0f%%), worst speedup off by %.1f pts (limit "
+		       "%.0f)\n", pass ? "PASS" : "FAIL", sum / n, o.max_mape,
+		       maxe, o.max_cell, worst_sp, o.max_speedup);
+	}
+	if (o.plot)
+		ret = write_plot(o.plot, rows, n, sum / n);
+	if (!ret && !pass)
+		ret = 1;
+out:
+	free(rows);
+	free(c);
+	if (ret == 1)
+		return BM_EXIT_FAIL;
+	if (ret == -EIO)
+		return BM_EXIT_FAIL;
+	return sim_exit_of(ret);
+}

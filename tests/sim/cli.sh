@@ -1,0 +1,81 @@
+#!/bin/sh
+# sim command line: help, JSON, every mode/transport/context for both named
+# models, clear errors with exit 2 on bad input, sweep output and refusal to
+# overwrite.  usage: cli.sh SIM_EXE TESTS_SIM_DIR
+set -u
+sim=$1; here=$2
+fail=0
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+check() {	# check EXPECTED_RC GREP_PATTERN -- command...
+	want=$1; pat=$2; shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "FAIL ($rc != $want): $*" >&2; cat "$tmp/err" >&2; fail=1
+		return
+	fi
+	if [ -n "$pat" ] && ! grep -qi -- "$pat" "$tmp/out" "$tmp/err"; then
+		echo "FAIL (no '$pat'): $*" >&2; cat "$tmp/out" "$tmp/err" >&2
+		fail=1
+	fi
+}
+
+check 0 'validate' -- "$sim" --help
+check 0 'explain' -- "$sim" --help
+check 0 '--measured' -- "$sim" validate --help
+check 2 'unknown command' -- "$sim" frobnicate
+check 0 '"tok_s"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --json
+check 0 '"breakdown"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode ep --transport socket --ctx 16K --json
+check 0 'tok/s' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --spec eagle3 --spec-tokens 2 --accept 0.7
+check 0 'tok/s' -- "$sim" predict --model "$here/dense-llama.json" --mode tp --nodes 4
+check 0 'allreduce' -- "$sim" explain --model qwen3-coder-30b-a3b
+check 0 '"modes"' -- "$sim" explain --model minimax-m2.5 --json
+
+# every mode, transport and context of the report, both named models
+for m in qwen3-coder-30b-a3b minimax-m2.5; do
+	for mode in pp tp ep; do
+		for t in roce socket; do
+			for c in 0 512 2048 8192 16384; do
+				for l in short medium long; do
+					check 0 '"tok_s"' -- "$sim" predict --model $m \
+						--mode $mode --transport $t --ctx $c \
+						--length $l --json
+				done
+			done
+		done
+	done
+	check 0 '"tok_s"' -- "$sim" predict --model $m --mode single --json
+done
+
+# bad configs and bad input: a clear message, exit 2
+check 2 'missing required field "hidden_size"' -- "$sim" predict --model "$here/bad/missing-field.json"
+check 2 'unknown architecture' -- "$sim" predict --model "$here/bad/unknown-arch.json"
+check 2 'malformed JSON' -- "$sim" predict --model "$here/bad/malformed.json"
+check 2 'not a JSON object' -- "$sim" predict --model "$here/bad/not-object.json"
+check 2 'inconsistent' -- "$sim" predict --model "$here/bad/bad-experts.json"
+check 2 'cannot read' -- "$sim" predict --model "$here/bad/absent.json"
+check 2 'unknown model' -- "$sim" predict --model no-such-model
+check 2 'invalid --mode' -- "$sim" predict --model qwen3-coder-30b-a3b --mode warp
+check 2 'needs an MoE model' -- "$sim" predict --model "$here/dense-llama.json" --mode ep
+check 2 'not supported' -- "$sim" predict --model qwen3-coder-30b-a3b --mode pp --spec eagle3
+check 2 'network profile' -- "$sim" predict --model qwen3-coder-30b-a3b --transport carrier-pigeon
+check 2 'no "results"' -- "$sim" predict --model qwen3-coder-30b-a3b --net "$here/dense-llama.json"
+check 2 'mode must be' -- "$sim" validate --measured "$here/bad/bad-mode.csv"
+check 2 'header lacks' -- "$sim" validate --measured "$here/bad/bad-header.csv"
+check 2 '--measured' -- "$sim" validate
+
+# a deliberately wrong table fails the data check (exit 1)
+printf 'model,mode,nodes,transport,spec,length,ctx,tok_s\nqwen3-coder-30b-a3b,tp,2,roce,none,long,0,45\n' >"$tmp/off.csv"
+check 1 'FAIL' -- "$sim" validate --measured "$tmp/off.csv"
+
+# sweep writes its CSVs, and never overwrites
+check 0 'sweep' -- "$sim" sweep --out "$tmp/sw" --no-plot
+for f in ctx latency bandwidth nodes transport; do
+	[ "$(grep -c . "$tmp/sw/$f.csv")" -ge 4 ] ||
+		{ echo "FAIL: $f.csv short" >&2; fail=1; }
+done
+grep -q '^131072,' "$tmp/sw/ctx.csv" || { echo "FAIL: no 128K row" >&2; fail=1; }
+check 2 'never overwrites' -- "$sim" sweep --out "$tmp/sw" --no-plot
+exit $fail
