@@ -8,12 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 build=${BUILD:-build}
 scripts/install-deps.sh || exit 1
-if [ -f "$build/build.ninja" ]; then
-	meson setup --reconfigure "$build" >/dev/null || exit 1
-else
-	meson setup "$build" >/dev/null || exit 1
-fi
-ninja -C "$build" >/dev/null || exit 1
+scripts/build.sh "$build" --quiet || exit 1
 "$build"/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv || exit
 echo
 "$build"/sim/sim explain --model qwen3-coder-30b-a3b

@@ -8,12 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 build=${BUILD:-build}
 scripts/install-deps.sh --lab || exit 1
-if [ -f "$build/build.ninja" ]; then
-	meson setup --reconfigure "$build" >/dev/null || exit 1
-else
-	meson setup "$build" || exit 1
-fi
-ninja -C "$build" || exit 1
+scripts/build.sh "$build" || exit 1
 rm -f "$build"/meson-logs/testlog*.json
 meson test -C "$build" --print-errorlogs --num-processes 2 \
 	--suite unit --suite loopback --suite gpu --logbase testlog-main
