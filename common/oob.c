@@ -178,7 +178,9 @@ static int io_exact(int fd, void *buf, size_t len, bool out, uint64_t deadline)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			return errno == EPIPE ? -ECONNRESET : -errno;
+			/* ETIMEDOUT here is TCP keepalive giving up: gone. */
+			return errno == EPIPE || errno == ETIMEDOUT ?
+				       -ECONNRESET : -errno;
 		}
 		if (n == 0)
 			return -ECONNRESET;
@@ -426,11 +428,17 @@ static int cfg_check(const struct bm_oob_cfg *cfg)
 	return 0;
 }
 
+/* TCP_NODELAY; keepalive so that a peer whose host vanished (power, cable)
+ * is noticed within about 20 s even by a side that only waits. */
 static void sock_tune(int fd)
 {
-	int one = 1;
+	int one = 1, idle = 10, intvl = 2, cnt = 5;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 

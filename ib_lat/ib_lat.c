@@ -23,8 +23,11 @@
  *   1e9 bytes/s. TCP stream: the server acks after the last byte.
  * - --compare: the verbs transport and TCP back to back over the same link
  *   and the same bootstrap connection, one table with the ratio.
- * - Pinning: the process is pinned to a CPU of the NIC's NUMA node (sysfs),
- *   or --cpu N, or not (--cpu none); the output says which.
+ * - Pinning: after the bootstrap the process is pinned to the last CPU
+ *   near the NIC (hwloc: the CPUs of the NIC's non-I/O ancestor; without
+ *   hwloc, its sysfs NUMA node): the RDMA device's PCI function, or for
+ *   TCP the netdev holding the bootstrap's local address. --cpu N pins to
+ *   N, --cpu none not at all; the output says which and why.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -73,9 +76,10 @@ static const struct bm_opt lat_opt_tab[] = {
 	  "print both with the ratio" },
 	{ "check", KEY_CHECK, NULL, "verify every payload byte (else first and "
 	  "last byte)" },
-	{ "cpu", KEY_CPU, "N|none", "pin to CPU N (default: near the NIC)" },
-	{ "devices", KEY_DEVICES, NULL, "list RDMA devices, GIDs, locality, "
-	  "warnings, NCCL environment" },
+	{ "cpu", KEY_CPU, "N|none", "pin to CPU N (default: the last CPU near "
+	  "the NIC, by hwloc)" },
+	{ "devices", KEY_DEVICES, NULL, "diagnose: RDMA devices, ports, MTUs, "
+	  "GIDs, PCIe, NIC-GPU paths, warnings, NCCL environment (-J: JSON)" },
 	{ "list", KEY_LIST, NULL, "list transports and whether they are built" },
 	BM_OPTS_SWEEP,
 	BM_OPTS_OOB,
@@ -135,6 +139,7 @@ static const struct bm_col bw_cols[] = {
 	{ "bw_gbps", "GB/s", 9, 4 },
 	{ "msg_rate_mps", "Mmsg/s", 9, 4 },
 	{ "secs", "secs", 9, 4 },
+	{ "wrong", "wrong", 6, -1 },
 };
 
 struct run {
@@ -185,14 +190,15 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 				goto out;
 			if (c->server)
 				continue;
-			row = json_pack("{s:s,s:s,s:s,s:I,s:I,s:f,s:f,s:f}",
+			row = json_pack("{s:s,s:s,s:s,s:I,s:I,s:f,s:f,s:f,s:I}",
 					"transport", tr->name, "op", "bw",
 					"conn", conn, "size", (json_int_t)size,
 					"iters", (json_int_t)r->cm.iters,
 					"bw_gbps", (double)size * r->cm.iters /
 						secs / 1e9,
 					"msg_rate_mps", r->cm.iters / secs / 1e6,
-					"secs", secs);
+					"secs", secs,
+					"wrong", (json_int_t)(c->wrong - wrong0));
 			bm_out_row(r->out, row);
 			continue;
 		}
@@ -387,10 +393,29 @@ static json_t *params_json(struct run *r)
 			 "busy_poll", r->o.busy_poll);
 }
 
+/* Pin near the RDMA device, or for TCP near the netdev the bootstrap
+ * connection leaves from. */
+static void pin_near(struct run *r, struct lat_ctx *c, char *pin, size_t len)
+{
+	char bus[32] = "", ifname[64] = "", ip[96], what[128];
+
+	if (c->dev_name[0]) {
+		snprintf(bus, sizeof(bus), "%s", c->dev_pci);
+		snprintf(what, sizeof(what), "%s", c->dev_name);
+	} else {
+		lat_host_of(bm_oob_local_addr(c->oob, c->server ? 1 : 0), ip,
+			    sizeof(ip));
+		lat_pci_of_ip(ip, bus, sizeof(bus), ifname, sizeof(ifname));
+		snprintf(what, sizeof(what), "%s (%s)", ifname[0] ? ifname :
+			 "the netdev", ip);
+	}
+	lat_pin_near(r->o.cpu, bus, what, pin, len);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
-	struct lat_ctx c = { .numa_node = -1 };
+	struct lat_ctx c = { 0 };
 	struct bm_out_cfg ocfg;
 	struct bm_oob_cfg ocf;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -406,7 +431,7 @@ int main(int argc, char **argv)
 	if (r.cm.quiet)
 		bm_log_set_level(BM_LOG_WARN);
 	if (devices)
-		return lat_devices_report(stdout);
+		return lat_devices_report(stdout, r.cm.json_path);
 	if (!r.tr->built) {
 		BM_ERR("transport '%s' %s", r.tr->name, r.tr->not_built);
 		return BM_EXIT_UNAVAIL;
@@ -423,7 +448,6 @@ int main(int argc, char **argv)
 		if (ret)
 			return exit_of(ret);
 	}
-	lat_pin_cpu(r.o.cpu, c.numa_node, pin, sizeof(pin));
 
 	ocfg = (struct bm_out_cfg){ .json_path = c.server ? NULL : r.cm.json_path,
 				    .csv_path = c.server ? NULL : r.cm.csv_path,
@@ -441,7 +465,6 @@ int main(int argc, char **argv)
 	bm_out_param(r.out, "gid_index", json_integer(r.o.gid_index));
 	bm_out_param(r.out, "inline_size", json_integer(r.o.inline_size));
 	bm_out_param(r.out, "events", json_boolean(r.o.events));
-	bm_out_meta(r.out, "pinning", json_string(pin));
 	bm_out_meta(r.out, "latency_convention",
 		    json_string("one-way = RTT/2 for write/send/tcp; full "
 				"round trip for read (perftest convention)"));
@@ -468,9 +491,11 @@ int main(int argc, char **argv)
 			       r.o.host ? r.o.host : "client", r.cm.port,
 			       ret == BM_OOB_EMISMATCH ?
 			       "parameters differ (see above)" : strerror(-ret));
-		ex = lat_stop ? BM_EXIT_FAIL : BM_EXIT_FAIL;
+		ex = BM_EXIT_FAIL;
 		goto out_close_out;
 	}
+	pin_near(&r, &c, pin, sizeof(pin));
+	bm_out_meta(r.out, "pinning", json_string(pin));
 	bm_out_comment(r.out, "ib_lat %s, %s, %s; latency %s "
 		       "(perftest convention); %llu iterations after %llu "
 		       "warm-up", r.tr->name, c.server ? "server" : "client",

@@ -7,6 +7,7 @@
  * non-blocking recv() (and sets SO_BUSY_POLL) instead of sleeping in it.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -243,32 +244,43 @@ static int tcp_pingpong(struct lat_ctx *c, size_t size, uint64_t warmup,
 	return 0;
 }
 
+/* With --check each message carries its index's low byte; the server
+ * checks it (first and last byte) and answers with its wrong count. */
 static int tcp_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 		      unsigned window, double *secs_p)
 {
 	struct tcp_priv *t = c->priv;
-	uint64_t i, t0;
-	char ack = 'k';
+	uint64_t i, t0, wrong = 0, w;
 	int ret;
 
+	(void)window;
 	if (c->server) {
 		for (i = 0; i < iters; i++) {
 			ret = tcp_io(c, t->fd, t->buf, size, false);
 			if (ret)
 				return ret;
+			if (c->o->check &&
+			    ((unsigned char)t->buf[0] != (i & 0xff) ||
+			     (unsigned char)t->buf[size - 1] != (i & 0xff)))
+				wrong++;
 		}
-		return tcp_io(c, t->fd, &ack, 1, true);
+		c->wrong += wrong;
+		w = htobe64(wrong);
+		return tcp_io(c, t->fd, (char *)&w, sizeof(w), true);
 	}
 	t0 = bm_now_ns();
 	for (i = 0; i < iters; i++) {
+		if (c->o->check)
+			memset(t->buf, (int)(i & 0xff), size);
 		ret = tcp_io(c, t->fd, t->buf, size, true);
 		if (ret)
 			return ret;
 	}
-	ret = tcp_io(c, t->fd, &ack, 1, false);
+	ret = tcp_io(c, t->fd, (char *)&w, sizeof(w), false);
 	if (ret)
 		return ret;
 	*secs_p = (double)(bm_now_ns() - t0) * 1e-9;
+	c->wrong += be64toh(w);
 	return 0;
 }
 

@@ -152,7 +152,12 @@ static int vb_open_common(struct lat_ctx *c, enum vb_op op)
 		free(v);
 		return -ERANGE;
 	}
-	c->numa_node = lat_dev_numa(c->dev_name);
+	{
+		char via[64];
+
+		lat_pci_of_rdma(c->dev_name, c->dev_pci, sizeof(c->dev_pci),
+				via, sizeof(via));
+	}
 	c->priv = v;
 	return 0;
 }
@@ -387,14 +392,6 @@ static const char *peer_ip(struct lat_ctx *c)
 			   sizeof(b));
 }
 
-static const char *local_ip(struct lat_ctx *c)
-{
-	static char b[96];
-
-	return lat_host_of(bm_oob_local_addr(c->oob, c->server ? 1 : 0), b,
-			   sizeof(b));
-}
-
 static int vb_connect_oob(struct lat_ctx *c, struct vb *v)
 {
 	struct ibv_qp_init_attr ia;
@@ -528,6 +525,14 @@ static int vb_connect_oob(struct lat_ctx *c, struct vb *v)
 
 /* ---- connection: librdmacm ------------------------------------------- */
 #if HAVE_RDMACM
+static const char *local_ip(struct lat_ctx *c)
+{
+	static char b[96];
+
+	return lat_host_of(bm_oob_local_addr(c->oob, c->server ? 1 : 0), b,
+			   sizeof(b));
+}
+
 static int cm_wait(struct lat_ctx *c, struct vb *v, enum rdma_cm_event_type want,
 		   struct rdma_cm_id **id_p)
 {
@@ -906,6 +911,46 @@ static int vb_pingpong(struct lat_ctx *c, size_t size, uint64_t warmup,
 	return ret;
 }
 
+/* Check of a --bw run: every receive (send), the target after the last
+ * write (write), the landing region after the last read (read). */
+static void stream_prepare(struct lat_ctx *c, struct vb *v, size_t size)
+{
+	uint8_t tag = tag_of(size);
+
+	if (c->server)
+		memset(v->buf, v->op == VB_READ ? tag : 0, size);
+	else
+		memset(v->buf + v->max, v->op == VB_READ ? 0 : tag, size);
+}
+
+static int vb_stream_server(struct lat_ctx *c, struct vb *v, size_t size,
+			    uint64_t iters)
+{
+	bool full = c->o->check;
+	uint8_t tag = tag_of(size);
+	uint64_t wrong0 = c->wrong, done, w;
+	struct ibv_wc wc;
+	int ret;
+
+	for (done = 0; v->op == VB_SEND && done < iters; done++) {
+		ret = vb_poll(c, v, v->rcq, &wc);
+		if (!ret)
+			ret = vb_post_recv(v, 1);
+		if (ret)
+			return ret;
+		if (wc.byte_len != size || !good(v->buf, size, tag, full))
+			c->wrong++;
+	}
+	ret = vb_wait_done(c);
+	if (ret)
+		return ret;
+	if (v->op == VB_WRITE && !good(v->buf, size, tag, full))
+		c->wrong++;
+	/* Tell the client what this side found. */
+	w = htobe64(c->wrong - wrong0);
+	return bm_oob_send(c->oob, 1, &w, sizeof(w));
+}
+
 static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 		     unsigned window, double *secs_p)
 {
@@ -914,28 +959,20 @@ static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 				 v->op == VB_READ  ? IBV_WR_RDMA_READ :
 						     IBV_WR_SEND;
 	struct ibv_wc wc[16];
-	uint64_t posted = 0, done = 0, t0;
+	uint64_t posted = 0, done = 0, t0, w;
 	uint64_t deadline;
+	size_t len;
 	char b = 1;
 	int n, i, ret;
 
 	if (window > VB_SQ_DEPTH / 2)
 		window = VB_SQ_DEPTH / 2;
+	stream_prepare(c, v, size);
 	ret = bm_oob_barrier(c->oob);
 	if (ret)
 		return ret;
-	if (c->server) {
-		if (v->op != VB_SEND)
-			return vb_wait_done(c);
-		for (done = 0; done < iters; done++) {
-			ret = vb_poll(c, v, v->rcq, wc);
-			if (!ret)
-				ret = vb_post_recv(v, 1);
-			if (ret)
-				return ret;
-		}
-		return vb_wait_done(c);
-	}
+	if (c->server)
+		return vb_stream_server(c, v, size, iters);
 	t0 = bm_now_ns();
 	deadline = t0 + (uint64_t)c->o->timeout_ms * 1000000;
 	while (done < iters) {
@@ -976,11 +1013,24 @@ static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 			deadline = bm_now_ns() +
 				   (uint64_t)c->o->timeout_ms * 1000000;
 		} else if ((ret = lat_spin_check(deadline))) {
+			if (ret == -ETIMEDOUT)
+				BM_ERR("no completion within %d ms (%llu of %llu "
+				       "done): peer gone?", c->o->timeout_ms,
+				       (unsigned long long)done,
+				       (unsigned long long)iters);
 			return ret;
 		}
 	}
 	*secs_p = (double)(bm_now_ns() - t0) * 1e-9;
-	return bm_oob_send(c->oob, 0, &b, 1);
+	if (v->op == VB_READ &&
+	    !good(v->buf + v->max, size, tag_of(size), c->o->check))
+		c->wrong++;
+	ret = bm_oob_send(c->oob, 0, &b, 1);
+	if (!ret)
+		ret = bm_oob_recv(c->oob, 0, &w, sizeof(w), &len);
+	if (!ret && len == sizeof(w))
+		c->wrong += be64toh(w);
+	return ret;
 }
 
 static void vb_teardown(struct lat_ctx *c)

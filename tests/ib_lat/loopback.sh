@@ -58,8 +58,8 @@ tcp-busy)
 	check_json "$T/o.json" lat 1 300
 	;;
 tcp-bw-json)
-	srv -t tcp --bw -b 1K -e 64K -f 8 -n 200
-	"$B" -p $PORT -t tcp --bw -b 1K -e 64K -f 8 -n 200 -J "$T/o.json" 127.0.0.1 \
+	srv -t tcp --bw --check -b 1K -e 64K -f 8 -n 200
+	"$B" -p $PORT -t tcp --bw --check -b 1K -e 64K -f 8 -n 200 -J "$T/o.json" 127.0.0.1 \
 		> "$T/cli.out" 2> "$T/cli.err" || fail "client rc $?"
 	wait $SRV || fail "server rc $?"
 	check_json "$T/o.json" bw 3 200
@@ -130,6 +130,11 @@ devices)
 	"$B" --devices > "$T/d.out" 2> "$T/d.err" || fail "--devices rc $?"
 	grep -q "NCCL" "$T/d.out" || fail "no NCCL recommendation"
 	cat "$T/d.out"
+	"$B" --devices -J "$T/d.json" > /dev/null 2>&1 || fail "--devices -J rc $?"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["nccl_env"] and "devices" in d and "warnings" in d' \
+		"$T/d.json" || fail "--devices JSON"
+	"$B" --devices -J "$T/d.json" > /dev/null 2> "$T/d2.err"; rc=$?
+	[ $rc = 2 ] && grep -q "refusing to overwrite" "$T/d2.err" || fail "--devices -J over a file: rc $rc"
 	;;
 list)
 	"$B" --list > "$T/l.out" || fail "--list rc $?"
