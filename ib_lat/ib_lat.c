@@ -21,6 +21,12 @@
  * - Bandwidth (--bw): the client keeps --window operations in flight, all
  *   signalled; time from the first post to the last completion. GB/s is
  *   1e9 bytes/s. TCP stream: the server acks after the last byte.
+ *   --check: send and TCP check every message as it arrives, write checks
+ *   the target after the last write, read the landing region after the
+ *   last read (--check: every byte; else first and last); the server
+ *   answers the client's "done" with its count of wrong messages, so both
+ *   sides fail together. Filling the source is not timed for RDMA (one
+ *   pattern per size); TCP fills each message inside the timed loop.
  * - --compare: the verbs transport and TCP back to back over the same link
  *   and the same bootstrap connection, one table with the ratio.
  * - Pinning: after the bootstrap the process is pinned to the last CPU

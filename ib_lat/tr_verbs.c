@@ -244,7 +244,7 @@ static int vb_post_recv(struct vb *v, unsigned n)
 static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 		   struct ibv_wc *wc)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)c->o->timeout_ms * 1000000;
+	uint64_t deadline = 0;	/* set on first use: no clock read per op */
 	unsigned spins = 0;
 	int n, ret;
 
@@ -266,6 +266,9 @@ static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 			n = ibv_poll_cq(cq, 1, wc);	/* raced the arm */
 			if (n > 0)
 				break;
+			if (!deadline)
+				deadline = bm_now_ns() +
+					   (uint64_t)c->o->timeout_ms * 1000000;
 			ret = poll(&pfd, 1, bm_ms_left(deadline));
 			if (ret == 0)
 				return -ETIMEDOUT;
@@ -276,6 +279,9 @@ static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 			continue;
 		}
 		if (++spins % 4096 == 0) {
+			if (!deadline)
+				deadline = bm_now_ns() +
+					   (uint64_t)c->o->timeout_ms * 1000000;
 			ret = lat_spin_check(deadline);
 			if (ret)
 				return ret;
@@ -741,12 +747,15 @@ static bool good(const char *p, size_t size, uint8_t tag, bool full)
 static int wait_byte(struct lat_ctx *c, struct vb *v, size_t size, uint8_t tag)
 {
 	volatile uint8_t *p = (volatile uint8_t *)(v->buf + size - 1);
-	uint64_t deadline = bm_now_ns() + (uint64_t)c->o->timeout_ms * 1000000;
+	uint64_t deadline = 0;	/* set on first use: no clock read per op */
 	unsigned spins = 0;
 	int ret;
 
 	while (*p != tag) {
 		if (++spins % 8192 == 0) {
+			if (!deadline)
+				deadline = bm_now_ns() +
+					   (uint64_t)c->o->timeout_ms * 1000000;
 			ret = lat_spin_check(deadline);
 			if (ret) {
 				if (ret == -ETIMEDOUT)

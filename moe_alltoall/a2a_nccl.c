@@ -52,25 +52,11 @@ struct a2a_run {
 
 #define HB(s) ((size_t)(s)->H * 2) /* bytes of one BF16 hidden row */
 
-/* The communicator is non-blocking (nccl_rt): a call may answer
- * ncclInProgress; wait that out (bounded) before the next one. */
-static int nccl_done(struct a2a_run *s, ncclResult_t r, const char *what)
-{
-	uint64_t dl = bm_now_ns() + (uint64_t)s->ctx.o.timeout_ms * 1000000ull;
-
-	while (r == ncclInProgress && bm_now_ns() < dl)
-		if (ncclCommGetAsyncError(s->ctx.comm.comm, &r) != ncclSuccess)
-			r = ncclInternalError;
-	if (r != ncclSuccess) {
-		BM_ERR("%s: %s (%s)", what, ncclGetErrorString(r),
-		       ncclGetLastError(s->ctx.comm.comm));
-		return r == ncclInProgress ? -ETIMEDOUT : -EIO;
-	}
-	return 0;
-}
+/* The communicator is non-blocking (nccl_rt): wait out ncclInProgress. */
 #define NCALL(s, call)                                                         \
 	do {                                                                   \
-		int r_ = nccl_done((s), (call), #call);                        \
+		int r_ = nrt_call_done((s)->ctx.comm.comm, (call), #call, \
+				       (s)->ctx.o.timeout_ms);                        \
 		if (r_)                                                        \
 			return r_;                                             \
 	} while (0)
@@ -101,22 +87,6 @@ static void spin_us(double us)
 
 	while (us > 0 && bm_now_ns() < end)
 		;
-}
-
-static uint32_t fbits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
-static float bitsf(int32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, 4);
-	return f;
 }
 
 /* Token t of rank r as BF16. */
@@ -200,7 +170,7 @@ static uint64_t check_meta(struct a2a_run *s, const int32_t *m,
 		if (d >= 0 && a2a_owner(e, s->E, s->n) != d)
 			e = -1;
 		bad += m[1 + j] != e;
-		bad += (uint32_t)m[1 + s->k + j] != fbits(r->w[t * s->k + j]);
+		bad += (uint32_t)m[1 + s->k + j] != nrt_f2u(r->w[t * s->k + j]);
 	}
 	return bad;
 }
@@ -215,7 +185,7 @@ static void pack_meta(struct a2a_run *s, int32_t *m, const struct a2a_route *r,
 		int e = r->ids[t * s->k + j];
 
 		m[1 + j] = d >= 0 && a2a_owner(e, s->E, s->n) != d ? -1 : e;
-		m[1 + s->k + j] = (int32_t)fbits(r->w[t * s->k + j]);
+		m[1 + s->k + j] = (int32_t)nrt_f2u(r->w[t * s->k + j]);
 	}
 }
 
@@ -369,7 +339,7 @@ static int step_a2a(struct a2a_run *s, int T, uint64_t step, double *t_p)
 		int h, j;
 
 		for (j = 0; j < s->k; j++)
-			w[j] = bitsf(m[1 + s->k + j]);
+			w[j] = nrt_u2f((uint32_t)m[1 + s->k + j]);
 		partial(s, s->h_recv + (size_t)i * s->H, m + 1, w, s->me,
 			s->part, s->active);
 		for (h = 0; h < s->H; h++)
@@ -480,7 +450,7 @@ static int step_agrs(struct a2a_run *s, int T, uint64_t step, double *t_p)
 			    check_xrow(s, s->h_recv + (size_t)i * s->H, src, t);
 			s->wrong += check_meta(s, m, &s->routes[src], t, -1);
 			for (j = 0; j < s->k; j++)
-				w[j] = bitsf(m[1 + s->k + j]);
+				w[j] = nrt_u2f((uint32_t)m[1 + s->k + j]);
 			partial(s, s->h_recv + (size_t)i * s->H, m + 1, w,
 				s->me, s->part, s->active);
 			for (h = 0; h < s->H; h++)

@@ -157,17 +157,7 @@ static ncclDataType_t nccl_type(enum coll_dtype t)
 /* Non-blocking communicators may answer ncclInProgress: wait it out. */
 static int nccl_done(struct nrt_comm *nc, ncclResult_t r, const char *what)
 {
-	uint64_t dl = bm_now_ns() + 30000000000ull;
-
-	while (r == ncclInProgress && bm_now_ns() < dl)
-		if (ncclCommGetAsyncError(nc->comm, &r) != ncclSuccess)
-			r = ncclInternalError;
-	if (r != ncclSuccess) {
-		BM_ERR("%s: %s (%s)", what, ncclGetErrorString(r),
-		       ncclGetLastError(nc->comm));
-		return -EIO;
-	}
-	return 0;
+	return nrt_call_done(nc->comm, r, what, 30000);
 }
 
 static int launch_target(void *arg, cudaStream_t s)

@@ -679,6 +679,22 @@ static int wait_comm(struct nrt_ctx *c, ncclComm_t comm, int timeout_ms,
 	}
 }
 
+int nrt_call_done(ncclComm_t comm, ncclResult_t r, const char *what,
+		  int timeout_ms)
+{
+	uint64_t dl = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	while (r == ncclInProgress && bm_now_ns() < dl)
+		if (ncclCommGetAsyncError(comm, &r) != ncclSuccess)
+			r = ncclInternalError;
+	if (r != ncclSuccess) {
+		BM_ERR("%s: %s (%s)", what, ncclGetErrorString(r),
+		       ncclGetLastError(comm));
+		return r == ncclInProgress ? -ETIMEDOUT : -EIO;
+	}
+	return 0;
+}
+
 int nrt_comm_open(struct nrt_ctx *c, enum nrt_net net, struct nrt_comm *nc)
 {
 	ncclConfig_t cfg = NCCL_CONFIG_INITIALIZER;
@@ -943,25 +959,9 @@ int nrt_event_us(cudaEvent_t a, cudaEvent_t b, double *us_p)
 
 /* ---- host half-precision conversions ---- */
 
-static uint32_t f2u(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
-static float u2f(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, 4);
-	return f;
-}
-
 uint16_t nrt_f2bf16(float f)
 {
-	uint32_t u = f2u(f);
+	uint32_t u = nrt_f2u(f);
 
 	if ((u & 0x7fffffffu) > 0x7f800000u)	/* NaN stays NaN */
 		return (uint16_t)((u >> 16) | 0x40);
@@ -971,12 +971,12 @@ uint16_t nrt_f2bf16(float f)
 
 float nrt_bf162f(uint16_t h)
 {
-	return u2f((uint32_t)h << 16);
+	return nrt_u2f((uint32_t)h << 16);
 }
 
 uint16_t nrt_f2fp16(float f)
 {
-	uint32_t u = f2u(f), sign = (u >> 16) & 0x8000u, mant;
+	uint32_t u = nrt_f2u(f), sign = (u >> 16) & 0x8000u, mant;
 	int exp;
 
 	u &= 0x7fffffffu;
@@ -1016,11 +1016,11 @@ float nrt_fp162f(uint16_t h)
 	uint32_t mant = h & 0x3ffu;
 
 	if (exp == 0x1f)
-		return u2f(sign | 0x7f800000u | (mant << 13));
+		return nrt_u2f(sign | 0x7f800000u | (mant << 13));
 	if (exp == 0) {
 		float f = (float)mant / 1024.0f / 16384.0f;
 
 		return sign ? -f : f;
 	}
-	return u2f(sign | ((uint32_t)(exp - 15 + 127) << 23) | (mant << 13));
+	return nrt_u2f(sign | ((uint32_t)(exp - 15 + 127) << 23) | (mant << 13));
 }

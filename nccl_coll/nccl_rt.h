@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
@@ -261,6 +262,28 @@ void nrt_graph_destroy(cudaGraphExec_t exec);
 int nrt_event_us(cudaEvent_t a, cudaEvent_t b, double *us_p);
 
 /* bf16/fp16 <-> float on the host (round to nearest even). */
+/* A call on a non-blocking communicator may answer ncclInProgress: wait it
+ * out (bounded) before the next call. 0, -ETIMEDOUT or -EIO (logged). */
+int nrt_call_done(ncclComm_t comm, ncclResult_t r, const char *what,
+		  int timeout_ms);
+
+/* A float's bits and back. */
+static inline uint32_t nrt_f2u(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+static inline float nrt_u2f(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
 uint16_t nrt_f2bf16(float f);
 float	 nrt_bf162f(uint16_t h);
 uint16_t nrt_f2fp16(float f);

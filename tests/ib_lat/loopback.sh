@@ -2,7 +2,7 @@
 # ib_lat over 127.0.0.1 with real server and client processes.
 #   loopback.sh IB_LAT CASE
 # Cases: tcp-json tcp-bw-json tcp-busy mismatch peer-killed client-killed
-#        sigint no-device bad-option json-exists devices list
+#        sigint port-in-use no-device bad-option json-exists devices list
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 B=$1 CASE=$2
@@ -45,10 +45,14 @@ srv() { "$B" -p $PORT -q "$@" > "$T/srv.out" 2> "$T/srv.err" & SRV=$!; sleep 0.3
 case $CASE in
 tcp-json)
 	srv -t tcp -b 2 -e 1K -f 4 -n 300 -w 20
-	"$B" -p $PORT -t tcp -b 2 -e 1K -f 4 -n 300 -w 20 -J "$T/o.json" 127.0.0.1 \
-		> "$T/cli.out" 2> "$T/cli.err" || fail "client rc $?"
+	"$B" -p $PORT -t tcp -b 2 -e 1K -f 4 -n 300 -w 20 --cpu 0 -J "$T/o.json" \
+		127.0.0.1 > "$T/cli.out" 2> "$T/cli.err" || fail "client rc $?"
 	wait $SRV || fail "server rc $?"
 	check_json "$T/o.json" lat 5 300
+	# --cpu pins and says so; pinning is in the header and the JSON.
+	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["meta"]["pinning"]; assert p == "pinned to CPU 0 (--cpu)", p' \
+		"$T/o.json" || fail "meta.pinning"
+	grep -q "client, pinned to CPU 0 (--cpu)" "$T/cli.out" || fail "header lacks the pinning"
 	;;
 tcp-busy)
 	srv -t tcp -s 64 -n 300 --busy-poll
@@ -103,6 +107,17 @@ sigint)
 		"$T/o.json" || fail "JSON not closed with an error after SIGINT"
 	for ((i = 0; i < 50; i++)); do kill -0 $SRV 2>/dev/null || break; sleep 0.1; done
 	kill -0 $SRV 2>/dev/null && fail "server still running after client's SIGINT"
+	;;
+port-in-use)
+	srv -t tcp -s 64 -n 100
+	"$B" -p $PORT -t tcp -s 64 -n 100 > "$T/two.out" 2> "$T/two.err" & TWO=$!
+	for ((i = 0; i < 50; i++)); do kill -0 $TWO 2>/dev/null || break; sleep 0.1; done
+	kill -0 $TWO 2>/dev/null && fail "second server on a busy port still running"
+	wait $TWO; rc=$?
+	[ $rc = 1 ] || fail "second server rc $rc, want 1"
+	grep -qi "in use" "$T/two.err" || fail "no 'in use' in the error"
+	cat "$T/two.err"
+	kill $SRV
 	;;
 no-device)
 	"$B" -t write -d no_such_dev -p $PORT 127.0.0.1 > "$T/cli.out" 2> "$T/cli.err"
