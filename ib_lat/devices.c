@@ -259,27 +259,6 @@ static double gts(const char *s)
 	return atof(s);
 }
 
-/* Upstream bridge of a PCI function (its parent in sysfs), "" if none. */
-static void pci_parent(const char *bus, char *up, size_t len)
-{
-	char path[PATH_MAX], *real, *slash;
-
-	up[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bus);
-	real = realpath(path, NULL);
-	if (!real)
-		return;
-	slash = strrchr(real, '/');
-	if (slash) {
-		*slash = '\0';
-		slash = strrchr(real, '/');
-		if (slash && strchr(slash + 1, '.') && strchr(slash + 1, ':') &&
-		    strncmp(slash + 1, "pci", 3))
-			snprintf(up, len, "%s", slash + 1);
-	}
-	free(real);
-}
-
 /*
  * PCIe link trained below what both ends can do (a NIC at Gen5 x2 in an
  * x4 port). Writes the finding to msg; 1 if degraded, 0 if not, -1 unknown.
@@ -337,10 +316,12 @@ struct dev {
 	char	via[64];	/* software device: the netdev under it */
 	char	ndev[64];	/* netdev of its best GID */
 	int	gid;		/* best RoCE v2 IPv4 GID, -1 none */
-	bool	active;		/* a port ACTIVE */
 	bool	usable;		/* active and (IB or a RoCE v2 IPv4 GID) */
 	int	port;		/* that port */
 	json_t *j;
+#if HAVE_VERBS
+	struct ibv_context *ctx; /* open while its ports are listed */
+#endif
 };
 
 /* Same bus:dev.func in another PCI domain: one NIC port reached over two
@@ -363,14 +344,9 @@ static void port_mtu(struct rep *r, struct dev *d, json_t *jp, int port,
 		netmtu = atoi(mtu);
 #if HAVE_VERBS
 	{
-		struct ibv_device **l = ibv_get_device_list(NULL), **p;
-		struct ibv_context *ctx = NULL;
 		struct ibv_port_attr pa;
 
-		for (p = l; p && *p; p++)
-			if (!strcmp(ibv_get_device_name(*p), d->name))
-				ctx = ibv_open_device(*p);
-		if (ctx && !ibv_query_port(ctx, (uint8_t)port, &pa)) {
+		if (d->ctx && !ibv_query_port(d->ctx, (uint8_t)port, &pa)) {
 			int act = 128 << pa.active_mtu, mx = 128 << pa.max_mtu;
 
 			fprintf(r->f, "    MTU: active %d, port max %d", act, mx);
@@ -389,13 +365,8 @@ static void port_mtu(struct rep *r, struct dev *d, json_t *jp, int port,
 				      "usual) on both nodes and the switch allows "
 				      "%d-byte RoCE packets", d->name, port, act,
 				      mx, d->ndev, netmtu, mx + ROCE_OVERHEAD, mx);
-		}
-		if (ctx)
-			ibv_close_device(ctx);
-		if (l)
-			ibv_free_device_list(l);
-		if (ctx)
 			return;
+		}
 	}
 #endif
 	if (netmtu > 0) {
@@ -431,7 +402,7 @@ static void port_speed(struct rep *r, struct dev *d, json_t *jp, int port)
 static void pcie(struct rep *r, struct dev *d)
 {
 	char cs[32], cw[16], ms[32], mw[16], us[32] = "", uw[16] = "",
-	     up[32], msg[128];
+	     up[32], msg[128], path[PATH_MAX];
 	int k;
 
 	if (d->via[0] || !d->bus[0] ||
@@ -444,8 +415,9 @@ static void pcie(struct rep *r, struct dev *d)
 	    rdf(mw, sizeof(mw), "/sys/bus/pci/devices/%s/max_link_width",
 		d->bus))
 		return;
-	pci_parent(d->bus, up, sizeof(up));
-	if (up[0]) {
+	/* The upstream port: the PCI function above it in sysfs. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/..", d->bus);
+	if (!lat_pci_of_path(path, up, sizeof(up))) {
 		rdf(us, sizeof(us), "/sys/bus/pci/devices/%s/max_link_speed", up);
 		rdf(uw, sizeof(uw), "/sys/bus/pci/devices/%s/max_link_width", up);
 	}
@@ -467,6 +439,17 @@ static void ports(struct rep *r, struct dev *d)
 	json_t *jports = json_array();
 	int np, j, k;
 
+#if HAVE_VERBS
+	{
+		struct ibv_device **l = ibv_get_device_list(NULL), **p;
+
+		for (p = l; p && *p && !d->ctx; p++)
+			if (!strcmp(ibv_get_device_name(*p), d->name))
+				d->ctx = ibv_open_device(*p);
+		if (l)
+			ibv_free_device_list(l);
+	}
+#endif
 	snprintf(path, sizeof(path), IB_SYS "/%s/ports", d->name);
 	np = scandir(path, &pl, no_dots, cmp_name);
 	for (j = 0; j < np; j++) {
@@ -527,7 +510,6 @@ static void ports(struct rep *r, struct dev *d)
 				snprintf(d->ndev, sizeof(d->ndev), "%s",
 					 bestdev[0] ? bestdev : d->via);
 			}
-			d->active = true;
 		}
 		port_mtu(r, d, jp, port, ll);
 		if (!strcmp(ll, "Ethernet"))
@@ -537,6 +519,11 @@ static void ports(struct rep *r, struct dev *d)
 	}
 	if (np > 0)
 		free(pl);
+#if HAVE_VERBS
+	if (d->ctx)
+		ibv_close_device(d->ctx);
+	d->ctx = NULL;
+#endif
 	json_object_set_new(d->j, "ports", jports);
 }
 
@@ -552,7 +539,7 @@ static void gpu_paths(struct rep *r, struct lat_topo *tp, struct dev *d,
 
 		fprintf(r->f, "  GPU %s: %s (%s", g[i].bus, cls ? cls : "?",
 			lat_topo_path_desc(cls));
-		if (hops >= 0 && cls)
+		if (cls && hops >= 0)
 			fprintf(r->f, ", %d hops", hops);
 		fprintf(r->f, "), GPU NUMA node %d\n", g[i].numa);
 		json_array_append_new(jg, json_pack("{s:s,s:s?,s:i,s:i}",

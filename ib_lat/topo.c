@@ -119,22 +119,24 @@ int lat_pci_of_path(const char *link, char *bus, size_t len)
 
 /*
  * The PCI function behind an RDMA device: its own (hardware), else its
- * netdev's (rxe, siw: a software device over a NIC). *via gets the netdev
- * used, "" if none.
+ * netdev's (rxe, siw: a software device over a NIC). via (may be NULL)
+ * gets the netdev used, "" if none.
  */
 int lat_pci_of_rdma(const char *dev, char *bus, size_t len, char *via,
 		    size_t vlen)
 {
 	char path[PATH_MAX], par[64];
 
-	via[0] = '\0';
+	if (via)
+		via[0] = '\0';
 	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/device", dev);
 	if (!lat_pci_of_path(path, bus, len))
 		return 0;
 	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/parent", dev);
 	if (lat_sysfs_read(path, par, sizeof(par)) || !par[0])
 		return -ENOENT;
-	snprintf(via, vlen, "%s", par);
+	if (via)
+		snprintf(via, vlen, "%s", par);
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device", par);
 	return lat_pci_of_path(path, bus, len);
 }

@@ -155,7 +155,7 @@ err:
 /* Exactly len bytes, or -ECONNRESET / -ETIMEDOUT / -EINTR. */
 static int tcp_io(struct lat_ctx *c, int fd, char *p, size_t len, bool out)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)c->o->timeout_ms * 1000000;
+	uint64_t deadline = 0;
 	unsigned spins = 0;
 	ssize_t r;
 
@@ -171,7 +171,8 @@ static int tcp_io(struct lat_ctx *c, int fd, char *p, size_t len, bool out)
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (!c->o->busy_poll)	/* SO_RCVTIMEO expired */
 				return -ETIMEDOUT;
-			if (++spins % 4096 == 0 && lat_spin_check(deadline))
+			if (++spins % 4096 == 0 &&
+			    lat_spin_check(&deadline, c->o->timeout_ms))
 				return lat_stop ? -EINTR : -ETIMEDOUT;
 			continue;
 		}

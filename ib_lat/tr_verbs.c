@@ -152,12 +152,7 @@ static int vb_open_common(struct lat_ctx *c, enum vb_op op)
 		free(v);
 		return -ERANGE;
 	}
-	{
-		char via[64];
-
-		lat_pci_of_rdma(c->dev_name, c->dev_pci, sizeof(c->dev_pci),
-				via, sizeof(via));
-	}
+	lat_pci_of_rdma(c->dev_name, c->dev_pci, sizeof(c->dev_pci), NULL, 0);
 	c->priv = v;
 	return 0;
 }
@@ -244,7 +239,7 @@ static int vb_post_recv(struct vb *v, unsigned n)
 static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 		   struct ibv_wc *wc)
 {
-	uint64_t deadline = 0;	/* set on first use: no clock read per op */
+	uint64_t deadline = 0;
 	unsigned spins = 0;
 	int n, ret;
 
@@ -266,10 +261,8 @@ static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 			n = ibv_poll_cq(cq, 1, wc);	/* raced the arm */
 			if (n > 0)
 				break;
-			if (!deadline)
-				deadline = bm_now_ns() +
-					   (uint64_t)c->o->timeout_ms * 1000000;
-			ret = poll(&pfd, 1, bm_ms_left(deadline));
+			ret = poll(&pfd, 1, bm_ms_left(lat_deadline(&deadline,
+							c->o->timeout_ms)));
 			if (ret == 0)
 				return -ETIMEDOUT;
 			if (ret < 0 && lat_stop)
@@ -279,10 +272,7 @@ static int vb_poll(struct lat_ctx *c, struct vb *v, struct ibv_cq *cq,
 			continue;
 		}
 		if (++spins % 4096 == 0) {
-			if (!deadline)
-				deadline = bm_now_ns() +
-					   (uint64_t)c->o->timeout_ms * 1000000;
-			ret = lat_spin_check(deadline);
+			ret = lat_spin_check(&deadline, c->o->timeout_ms);
 			if (ret)
 				return ret;
 		}
@@ -747,16 +737,13 @@ static bool good(const char *p, size_t size, uint8_t tag, bool full)
 static int wait_byte(struct lat_ctx *c, struct vb *v, size_t size, uint8_t tag)
 {
 	volatile uint8_t *p = (volatile uint8_t *)(v->buf + size - 1);
-	uint64_t deadline = 0;	/* set on first use: no clock read per op */
+	uint64_t deadline = 0;
 	unsigned spins = 0;
 	int ret;
 
 	while (*p != tag) {
 		if (++spins % 8192 == 0) {
-			if (!deadline)
-				deadline = bm_now_ns() +
-					   (uint64_t)c->o->timeout_ms * 1000000;
-			ret = lat_spin_check(deadline);
+			ret = lat_spin_check(&deadline, c->o->timeout_ms);
 			if (ret) {
 				if (ret == -ETIMEDOUT)
 					BM_ERR("no RDMA write from the peer within "
@@ -969,7 +956,7 @@ static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 						     IBV_WR_SEND;
 	struct ibv_wc wc[16];
 	uint64_t posted = 0, done = 0, t0, w;
-	uint64_t deadline;
+	uint64_t deadline = 0;	/* since the last completion */
 	size_t len;
 	char b = 1;
 	int n, i, ret;
@@ -983,7 +970,6 @@ static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 	if (c->server)
 		return vb_stream_server(c, v, size, iters);
 	t0 = bm_now_ns();
-	deadline = t0 + (uint64_t)c->o->timeout_ms * 1000000;
 	while (done < iters) {
 		while (posted < iters && posted - done < window) {
 			struct ibv_sge sge = {
@@ -1019,9 +1005,8 @@ static int vb_stream(struct lat_ctx *c, size_t size, uint64_t iters,
 		}
 		if (n > 0) {
 			done += (uint64_t)n;
-			deadline = bm_now_ns() +
-				   (uint64_t)c->o->timeout_ms * 1000000;
-		} else if ((ret = lat_spin_check(deadline))) {
+			deadline = 0;
+		} else if ((ret = lat_spin_check(&deadline, c->o->timeout_ms))) {
 			if (ret == -ETIMEDOUT)
 				BM_ERR("no completion within %d ms (%llu of %llu "
 				       "done): peer gone?", c->o->timeout_ms,

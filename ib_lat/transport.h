@@ -154,12 +154,21 @@ static inline const char *lat_host_of(const char *addr, char *buf, size_t len)
 	return buf;
 }
 
+/* A wait's deadline, armed on first use (*dl == 0: not yet), so a wait
+ * that ends at once costs no clock read; set *dl = 0 to re-arm. */
+static inline uint64_t lat_deadline(uint64_t *dl, int timeout_ms)
+{
+	if (!*dl)
+		*dl = bm_now_ns() + (uint64_t)timeout_ms * 1000000;
+	return *dl;
+}
+
 /* Timeout/stop check for spin loops: call every few thousand spins. */
-static inline int lat_spin_check(uint64_t deadline_ns)
+static inline int lat_spin_check(uint64_t *dl, int timeout_ms)
 {
 	if (lat_stop)
 		return -EINTR;
-	if (bm_now_ns() > deadline_ns)
+	if (bm_now_ns() > lat_deadline(dl, timeout_ms))
 		return -ETIMEDOUT;
 	return 0;
 }
