@@ -23,6 +23,17 @@ enum bm_exit {
 	BM_EXIT_HARNESS = 99,
 };
 
+/*
+ * The exit status of a result, the same in every tool: 0 -> 0; a positive
+ * value is already a status; -EINVAL/-ERANGE/-EEXIST -> 2 (usage: bad
+ * option, bad input file, refused output path); -ENODEV/-ENOTSUP/-ENOSYS ->
+ * 77 (device or backend unavailable); -EDOM -> 99 (internal); anything else
+ * (-EBADMSG data check, -ETIMEDOUT, -EPIPE/-ECONNRESET vanished peer,
+ * -EPROTO garbage from a peer, -ECANCELED parameters differ, -EIO) -> 1.
+ * So a peer's bad frame must be -EPROTO, not -EINVAL.
+ */
+int bm_exit_of(int ret);
+
 #include "clock.h"
 #include "log.h"
 #include "stats.h"
