@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hfconfig.h"
 #include "log.h"
 #include "model.h"
 
@@ -41,39 +42,22 @@ static const struct sim_arch *arch_find(const char *type, const char *arch)
 	return NULL;
 }
 
-/* Integer field: required (missing -> error) or optional (def). */
-static int get_int(json_t *o, const char *path, const char *key, bool req,
-		   int def, int *v_p)
+/* An optional integer of quantization_config (sim's own field: the HF
+ * loader keeps the root for it). */
+static int quant_int(json_t *q, const char *path, const char *key, int *v_p)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v = json_object_get(q, key);
 
-	if (!v || json_is_null(v)) {
-		if (req) {
-			BM_ERR("%s: missing required field \"%s\"", path, key);
-			return -EINVAL;
-		}
-		*v_p = def;
+	if (!v || json_is_null(v))
 		return 0;
-	}
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > 100000000) {
-		BM_ERR("%s: field \"%s\" must be a non-negative integer", path,
-		       key);
+		BM_ERR("%s: field \"quantization_config.%s\" must be a "
+		       "non-negative integer", path, key);
 		return -EINVAL;
 	}
 	*v_p = (int)json_integer_value(v);
 	return 0;
-}
-
-static void base_name(const char *path, char *out, size_t len)
-{
-	const char *b = strrchr(path, '/');
-	char *dot;
-
-	snprintf(out, len, "%s", b ? b + 1 : path);
-	dot = strrchr(out, '.');
-	if (dot && !strcmp(dot, ".json"))
-		*dot = '\0';
 }
 
 static int load_quant(json_t *root, const char *path, struct sim_model *m)
@@ -84,9 +68,9 @@ static int load_quant(json_t *root, const char *path, struct sim_model *m)
 	m->wbits = 4;
 	m->group = 128;
 	if (q && json_is_object(q)) {
-		ret = get_int(q, path, "bits", false, 4, &bits);
+		ret = quant_int(q, path, "bits", &bits);
 		if (!ret)
-			ret = get_int(q, path, "group_size", false, 128, &group);
+			ret = quant_int(q, path, "group_size", &group);
 		if (ret)
 			return ret;
 		if (bits < 2 || bits > 16 || group < 1) {
@@ -124,110 +108,59 @@ int sim_model_set_quant(struct sim_model *m, const char *quant)
 	return 0;
 }
 
-static int load_geometry(json_t *root, const char *path, struct sim_model *m,
-			 const struct sim_arch *a)
+/* The sim_model of a loaded config: the families sim knows, the MoE fields
+ * only for MoE families (so a dense model's expert fields stay 0). */
+static int from_hf(const struct bm_hf *hf, struct sim_model *m)
 {
-	int ret = 0;
+	const struct bm_hf_geom *g = &hf->geom;
+	const struct sim_arch *a;
+	int ret;
 
-	ret |= get_int(root, path, "num_hidden_layers", true, 0, &m->layers);
-	ret |= get_int(root, path, "hidden_size", true, 0, &m->hidden);
-	ret |= get_int(root, path, "num_attention_heads", true, 0, &m->heads);
-	ret |= get_int(root, path, "vocab_size", true, 0, &m->vocab);
-	if (ret)
-		return -EINVAL;
-	if (!m->layers || !m->hidden || !m->heads || !m->vocab) {
-		BM_ERR("%s: layers, hidden_size, heads and vocab_size must be "
-		       "> 0", path);
+	a = arch_find(g->has_model_type ? g->model_type : NULL,
+		      g->architecture);
+	if (!a) {
+		BM_ERR("%s: unknown architecture '%s' (supported: qwen3_moe, "
+		       "minimax_m2, llama, mistral, qwen2, qwen3)", hf->path,
+		       g->model_type);
 		return -EINVAL;
 	}
-	ret |= get_int(root, path, "num_key_value_heads", false, m->heads,
-		       &m->kv_heads);
-	ret |= get_int(root, path, "head_dim", false, m->hidden / m->heads,
-		       &m->head_dim);
+	ret = bm_hf_require(hf, a->moe ? BM_HF_NEED_MOE : BM_HF_NEED_MLP);
 	if (ret)
-		return -EINVAL;
-	m->tied_embeddings = json_is_true(json_object_get(root,
-					  "tie_word_embeddings"));
-	if (!a->moe)
-		return get_int(root, path, "intermediate_size", true, 0,
-			       &m->mlp_inter);
-	if (!strcmp(a->model_type, "qwen3_moe")) {
-		ret |= get_int(root, path, "num_experts", true, 0, &m->experts);
-		ret |= get_int(root, path, "moe_intermediate_size", true, 0,
-			       &m->moe_inter);
-		ret |= get_int(root, path, "shared_expert_intermediate_size",
-			       false, 0, &m->shared_inter);
+		return ret;
+	snprintf(m->model_type, sizeof(m->model_type), "%s", a->model_type);
+	snprintf(m->path, sizeof(m->path), "%s", hf->path);
+	snprintf(m->name, sizeof(m->name), "%s", hf->name);
+	m->layers = g->layers;
+	m->hidden = g->hidden;
+	m->heads = g->heads;
+	m->kv_heads = g->kv_heads;
+	m->head_dim = g->head_dim;
+	m->vocab = g->vocab;
+	m->tied_embeddings = g->tied_embeddings;
+	if (a->moe) {
+		m->experts = g->experts;
+		m->topk = g->topk;
+		m->moe_inter = g->moe_inter;
+		m->shared_inter = g->shared_inter;
 	} else {
-		ret |= get_int(root, path, "num_local_experts", true, 0,
-			       &m->experts);
-		ret |= get_int(root, path, "intermediate_size", true, 0,
-			       &m->moe_inter);
-		ret |= get_int(root, path, "shared_intermediate_size", false, 0,
-			       &m->shared_inter);
+		m->mlp_inter = g->mlp_inter;
 	}
-	ret |= get_int(root, path, "num_experts_per_tok", true, 0, &m->topk);
-	if (ret)
-		return -EINVAL;
-	if (!m->experts || !m->topk || m->topk > m->experts || !m->moe_inter) {
-		BM_ERR("%s: experts %d, top-k %d, expert size %d inconsistent",
-		       path, m->experts, m->topk, m->moe_inter);
-		return -EINVAL;
-	}
-	return 0;
+	m->kv_bytes = 2;
+	return load_quant(hf->root, hf->path, m);
 }
 
-int sim_model_load(const char *path, struct sim_model *m)
+int sim_model_load(const char *name_or_path, struct sim_model *m)
 {
-	const struct sim_arch *a;
-	json_error_t jerr;
-	const char *type = NULL, *arch = NULL;
-	json_t *root, *v;
+	struct bm_hf hf;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		if (jerr.line < 0 || strstr(jerr.text, "unable to open")) {
-			BM_ERR("%s: cannot read model config: %s", path, jerr.text);
-			return -ENOENT;
-		}
-		BM_ERR("%s:%d:%d: malformed JSON: %s", path, jerr.line,
-		       jerr.column, jerr.text);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		BM_ERR("%s: not a JSON object (expected a config.json)", path);
-		ret = -EINVAL;
-		goto out;
-	}
-	v = json_object_get(root, "model_type");
-	if (json_is_string(v))
-		type = json_string_value(v);
-	v = json_array_get(json_object_get(root, "architectures"), 0);
-	if (json_is_string(v))
-		arch = json_string_value(v);
-	if (!type && !arch) {
-		BM_ERR("%s: missing \"model_type\" and \"architectures\"", path);
-		ret = -EINVAL;
-		goto out;
-	}
-	a = arch_find(type, arch);
-	if (!a) {
-		BM_ERR("%s: unknown architecture '%s' (supported: qwen3_moe, "
-		       "minimax_m2, llama, mistral, qwen2, qwen3)", path,
-		       type ? type : arch);
-		ret = -EINVAL;
-		goto out;
-	}
-	snprintf(m->model_type, sizeof(m->model_type), "%s", a->model_type);
-	snprintf(m->path, sizeof(m->path), "%s", path);
-	base_name(path, m->name, sizeof(m->name));
-	ret = load_geometry(root, path, m, a);
-	if (!ret)
-		ret = load_quant(root, path, m);
-	m->kv_bytes = 2;
-out:
-	json_decref(root);
+	ret = bm_hf_load(name_or_path, BM_HF_NEED_TYPE | BM_HF_NEED_HEADS |
+			 BM_HF_NEED_VOCAB, &hf);
+	if (ret)
+		return ret;
+	ret = from_hf(&hf, m);
+	bm_hf_free(&hf);
 	return ret;
 }
 

@@ -18,7 +18,7 @@
 struct sim_model {
 	char   name[SIM_NAME_MAX];	 /* file name without .json */
 	char   model_type[64];		 /* qwen3_moe, minimax_m2, llama, ... */
-	char   path[512];
+	char   path[1024];		 /* the config.json read */
 	int    layers;
 	int    hidden;
 	int    heads;
@@ -39,9 +39,11 @@ struct sim_model {
 	int    kv_bytes;		 /* bytes per KV element (2: bf16) */
 };
 
-/* Load a config.json; 0, or -EINVAL (bad/missing field, unknown
- * architecture: message printed) / -ENOENT / -errno. */
-int sim_model_load(const char *path, struct sim_model *m);
+/* Load a named model or a config.json path through the one HF config loader
+ * (common/hfconfig.h: search order, field aliases). 0, or -EINVAL
+ * (bad/missing field, unknown architecture: message printed) / -ENOENT (no
+ * such file or name; the message lists the named models) / -errno. */
+int sim_model_load(const char *name_or_path, struct sim_model *m);
 /* Override the weight quantisation: "w4g128", "w8g128", "bf16". */
 int sim_model_set_quant(struct sim_model *m, const char *quant);
 

@@ -267,23 +267,6 @@ int sim_sched_load(const char *datadir, const char *model_type,
 	return ret ? -EINVAL : 0;
 }
 
-int sim_model_resolve(const char *datadir, const char *name_or_path,
-		      struct sim_model *m)
-{
-	char path[1200];
-
-	if (strchr(name_or_path, '/') || access(name_or_path, R_OK) == 0)
-		return sim_model_load(name_or_path, m);
-	snprintf(path, sizeof(path), "%s/models/%s.json", datadir,
-		 name_or_path);
-	if (access(path, R_OK)) {
-		BM_ERR("unknown model '%s' (named: qwen3-coder-30b-a3b, "
-		       "minimax-m2.5; or a config.json path)", name_or_path);
-		return -ENOENT;
-	}
-	return sim_model_load(path, m);
-}
-
 /* ---- the critical path ---------------------------------------------- */
 
 static void term_set(struct sim_result *r, const char *name, double ms,

@@ -110,15 +110,12 @@ struct sim_result {
 	struct sim_term term[SIM_TERMS_MAX];
 };
 
-/* Find the data directory (models/, profiles/): $NETROOF_SIM_DATA, then
+/* Find the data directory (profiles/): $NETROOF_SIM_DATA, then
  * next to the executable (build or install tree), then the source root. */
 int sim_find_datadir(char *out, size_t len);
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw);
 int sim_sched_load(const char *datadir, const char *model_type,
 		   struct sim_arch_sched *s);
-/* Named model (datadir/models/NAME.json) or a config.json path. */
-int sim_model_resolve(const char *datadir, const char *name_or_path,
-		      struct sim_model *m);
 
 /* 0, -EINVAL (query impossible: message printed), -EDOM (internal: PP
  * predicted faster than a single node). */

@@ -273,7 +273,7 @@ int sim_ctx_model(struct sim_ctx *c, const char *model, const char *quant)
 {
 	int ret;
 
-	ret = sim_model_resolve(c->datadir, model, &c->model);
+	ret = sim_model_load(model, &c->model);
 	if (!ret && quant)
 		ret = sim_model_set_quant(&c->model, quant);
 	if (!ret)

@@ -20,7 +20,7 @@ static struct sim_ctx ctx;
 
 static int setup(const char *model, const char *transport)
 {
-	int ret = sim_model_resolve(ctx.datadir, model, &ctx.model);
+	int ret = sim_model_load(model, &ctx.model);
 
 	if (!ret)
 		ret = sim_sched_load(ctx.datadir, ctx.model.model_type,
