@@ -250,8 +250,20 @@ static void csv_field(FILE *f, const json_t *v)
 	if (!json_is_string(v)) {
 		char buf[64];
 
-		if (json_is_real(v))
-			snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		if (json_is_real(v)) {
+			/* the shortest text that reads back as the same
+			 * double: 91.83, not 91.829999999999998 */
+			double d = json_real_value(v);
+			int p;
+
+			for (p = 15; p < 17; p++) {
+				snprintf(buf, sizeof(buf), "%.*g", p, d);
+				if (strtod(buf, NULL) == d)
+					break;
+			}
+			if (p == 17)
+				snprintf(buf, sizeof(buf), "%.17g", d);
+		}
 		else
 			fmt_value(v, -1, buf, sizeof(buf));
 		fputs(buf, f);

@@ -47,6 +47,9 @@ int main(void)
 	bm_out_comment(o, "one-way latency = RTT/2");
 	row = json_pack("{sisssb}", "size", 8, "name", nasty, "ok", 1);
 	bm_json_stats(row, "lat_us", &st, 1e-3);
+	/* reals in CSV: the shortest exact text, 17 digits only if needed */
+	json_object_set_new(row, "tok_s", json_real(91.83));
+	json_object_set_new(row, "sum", json_real(0.1 + 0.2));
 	EXPECT_EQ(bm_out_row(o, row), 0);
 	EXPECT_EQ(bm_out_row(o, json_pack("{sisn}", "size", 16, "name")), 0);
 	EXPECT_EQ(bm_out_row(o, json_integer(3)), -EINVAL);
@@ -97,6 +100,7 @@ int main(void)
 	EXPECT(strstr(csv, "\n8,\"quote\"\" backslash\\ nl\n tab\t ctl\x01 µs,"
 			   " comma\",yes,0.001") != NULL);
 	EXPECT(strstr(csv, "\n16,,,") != NULL);	/* null and missing: empty */
+	EXPECT(strstr(csv, ",91.83,0.30000000000000004\n") != NULL);
 	free(csv);
 
 	/* Params text: sorted, JSON-encoded values, one per line. */
