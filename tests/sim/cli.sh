@@ -1,5 +1,5 @@
 #!/bin/sh
-# sim command line: help, JSON, every mode/transport/context for both named
+# sim command line: help, JSON (-J -), every mode/transport/context for both named
 # models, clear errors with exit 2 on bad input, sweep output and refusal to
 # overwrite.  usage: cli.sh SIM_EXE TESTS_SIM_DIR
 set -u
@@ -26,12 +26,13 @@ check 0 'validate' -- "$sim" --help
 check 0 'explain' -- "$sim" --help
 check 0 '--measured' -- "$sim" validate --help
 check 2 'unknown command' -- "$sim" frobnicate
-check 0 '"tok_s"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --json
-check 0 '"breakdown"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode ep --transport socket --ctx 16K --json
+check 0 '"tok_s"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp -J -
+# the breakdown: one <term>_ms key per term in the row
+check 0 '"allreduce_ms"' -- "$sim" predict --model qwen3-coder-30b-a3b --mode ep --transport socket --ctx 16K -J -
 check 0 'tok/s' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --spec eagle3 --spec-tokens 2 --accept 0.7
 check 0 'tok/s' -- "$sim" predict --model "$here/dense-llama.json" --mode tp --nodes 4
 check 0 'allreduce' -- "$sim" explain --model qwen3-coder-30b-a3b
-check 0 '"modes"' -- "$sim" explain --model minimax-m2.5 --json
+check 0 '"modes"' -- "$sim" explain --model minimax-m2.5 -J -
 
 # every mode, transport and context of the report, both named models
 for m in qwen3-coder-30b-a3b minimax-m2.5; do
@@ -41,12 +42,12 @@ for m in qwen3-coder-30b-a3b minimax-m2.5; do
 				for l in short medium long; do
 					check 0 '"tok_s"' -- "$sim" predict --model $m \
 						--mode $mode --transport $t --ctx $c \
-						--length $l --json
+						--length $l -J -
 				done
 			done
 		done
 	done
-	check 0 '"tok_s"' -- "$sim" predict --model $m --mode single --json
+	check 0 '"tok_s"' -- "$sim" predict --model $m --mode single -J -
 done
 
 # bad configs and bad input: a clear message, exit 2

@@ -2,7 +2,7 @@
 # Golden test: `sim validate` on the reference table must print exactly the
 # pinned table (tests/sim/validate.golden) and pass its own limits.
 # After a deliberate change of the model or its data files, regenerate:
-#   build-sim/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv \
+#   build/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv \
 #     > tests/sim/validate.golden
 # and review the diff like code.
 # usage: golden.sh SIM_EXE TESTS_SIM_DIR SOURCE_ROOT
@@ -21,14 +21,20 @@ if [ $rc -ne 0 ]; then
 	echo "FAIL: sim validate exit $rc (limits not met)" >&2
 	exit 1
 fi
-# the JSON form carries the same numbers
-"$sim" validate --measured results/vllm/qwen3-coder-gb10-2node.csv --json >"$out" || exit 1
-for k in '"rows"' '"measured"' '"predicted"' '"error_pct"' '"mape_pct"' '"pass": true'; do
+# the JSON document (-J -) carries the same numbers: every row, the MAPE
+"$sim" validate --measured results/vllm/qwen3-coder-gb10-2node.csv -J - >"$out" || exit 1
+for k in '"results"' '"measured"' '"predicted"' '"error_pct"' '"mape_pct"' '"pass": true'; do
 	grep -q "$k" "$out" || { echo "FAIL: JSON lacks $k" >&2; exit 1; }
 done
 mape_txt=$("$sim" validate --measured results/vllm/qwen3-coder-gb10-2node.csv |
 	sed -n 's/^MAPE overall: \([0-9.]*\)%.*/\1/p')
-mape_json=$(sed -n 's/^  "mape_pct": \([0-9.]*\),*/\1/p' "$out")
+rows_txt=$(grep -c '^qwen3-coder' "$here/validate.golden")
+set -- $(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print("%.2f" % d["summary"]["mape_pct"], len(d["results"]))' "$out") || exit 1
+mape_json=$1 rows_json=$2
 [ "$mape_txt" = "$mape_json" ] ||
 	{ echo "FAIL: MAPE text $mape_txt vs JSON $mape_json" >&2; exit 1; }
+[ "$rows_txt" = "$rows_json" ] ||
+	{ echo "FAIL: $rows_txt rows in the table, $rows_json in JSON" >&2; exit 1; }
 echo "golden ok (MAPE $mape_txt%)"

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim front end: option parsing, the prediction context, output (cli.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static int bad(const char *what, const char *arg)
+{
+	BM_ERR("invalid %s: '%s'", what, arg ? arg : "");
+	return -EINVAL;
+}
+
+int sim_parse_nonneg(const char *what, const char *arg, double *v_p)
+{
+	double d;
+
+	if (bm_parse_double(arg, &d) || d < 0)
+		return bad(what, arg);
+	*v_p = d;
+	return 0;
+}
+
+/* One key of the shared options. */
+static int parse_one(int c, const char *arg, struct sim_opts *o)
+{
+	size_t sz;
+	long l;
+
+	switch (c) {
+	case SIM_K_MODEL:
+		o->model = arg;
+		return 0;
+	case SIM_K_MODE:
+		if (sim_mode_parse(arg, &o->mode))
+			return bad("--mode (single|pp|tp|ep)", arg);
+		return 0;
+	case SIM_K_NODES:
+		if (bm_parse_int(arg, 1, 64, &l))
+			return bad("--nodes (1..64)", arg);
+		o->nodes = (int)l;
+		o->nodes_set = true;
+		return 0;
+	case SIM_K_TRANSPORT:
+		o->transport = arg;
+		return 0;
+	case SIM_K_CTX:
+		if (bm_parse_size(arg, &sz))
+			return bad("--ctx (tokens, e.g. 16K)", arg);
+		o->ctx = (double)sz;
+		return 0;
+	case SIM_K_LENGTH:
+		if (sim_length_parse(arg, &o->length))
+			return bad("--length (short|medium|long)", arg);
+		return 0;
+	case SIM_K_SPEC:
+		if (strcmp(arg, "eagle3") && strcmp(arg, "none"))
+			return bad("--spec (none|eagle3)", arg);
+		o->spec = !strcmp(arg, "eagle3");
+		return 0;
+	case SIM_K_SPEC_TOKENS:
+		if (bm_parse_int(arg, 1, 16, &l))
+			return bad("--spec-tokens (1..16)", arg);
+		o->spec_tokens = (int)l;
+		return 0;
+	case SIM_K_ACCEPT:
+		if (bm_parse_double(arg, &o->accept) || o->accept < 0 ||
+		    o->accept > 1)
+			return bad("--accept (0..1)", arg);
+		return 0;
+	case SIM_K_NET:
+		o->net = arg;
+		return 0;
+	case SIM_K_HW:
+		o->hw = arg;
+		return 0;
+	case SIM_K_QUANT:
+		o->quant = arg;
+		return 0;
+	case SIM_K_PLOT:
+		o->plot = arg;
+		return 0;
+	case SIM_K_JSON:
+		o->json_path = arg;
+		return 0;
+	case SIM_K_CSV:
+		o->csv_path = arg;
+		return 0;
+	case SIM_K_QUIET:
+		o->quiet = true;
+		bm_log_set_level(BM_LOG_WARN);
+		return 0;
+	default:
+		return -EINVAL;	/* '?': getopt said why */
+	}
+}
+
+int sim_parse(int argc, char **argv, const struct sim_cmd *cmd,
+	      struct sim_opts *o, sim_own_fn *own, void *priv)
+{
+	struct bm_getopt g;
+	char tool[64];
+	int c, ret = 0;
+
+	snprintf(tool, sizeof(tool), "sim %s", cmd->name);
+	if (bm_getopt_init(&g, cmd->opts))
+		return -ENOMEM;
+	optind = 2;	/* argv[1] is the command */
+	while (!ret && (c = bm_getopt_next(&g, argc, argv)) != -1) {
+		if (c == SIM_K_VERSION || c == SIM_K_HELP) {
+			if (c == SIM_K_VERSION)
+				bm_print_version(stdout, "sim");
+			else
+				bm_usage(stdout, tool, cmd->synopsis,
+					 cmd->about, cmd->opts, NULL);
+			bm_getopt_free(&g);
+			return 1;
+		}
+		if (c >= SIM_K_CMD && own)
+			ret = own(c, optarg, priv);
+		else
+			ret = parse_one(c, optarg, o);
+	}
+	if (!ret && optind < argc)
+		ret = bad("argument", argv[optind]);
+	bm_getopt_free(&g);
+	if (ret)
+		fprintf(stderr, "Try 'sim %s --help'.\n", cmd->name);
+	return ret;
+}
+
+int sim_ctx_init(struct sim_ctx *c, const char *hw)
+{
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = sim_find_datadir(c->datadir, sizeof(c->datadir));
+	if (!ret)
+		ret = sim_hw_load(c->datadir, hw ? hw : "gb10", &c->hw);
+	return ret;
+}
+
+int sim_ctx_model(struct sim_ctx *c, const char *model, const char *quant)
+{
+	int ret;
+
+	ret = sim_model_load(model, &c->model);
+	if (!ret && quant)
+		ret = sim_model_set_quant(&c->model, quant);
+	if (!ret)
+		ret = sim_sched_load(c->datadir, c->model.model_type,
+				     &c->sched);
+	return ret;
+}
+
+int sim_ctx_net(struct sim_ctx *c, const char *transport, const char *net,
+		char *used, size_t used_len)
+{
+	int ret;
+
+	if (used_len)
+		snprintf(used, used_len, "built-in %s", transport);
+	if (!strcmp(transport, "none")) {
+		memset(&c->net, 0, sizeof(c->net));
+		snprintf(c->net.name, sizeof(c->net.name), "none");
+		return 0;
+	}
+	ret = sim_netprof_load_builtin(c->datadir, transport, &c->net);
+	if (!ret && net)
+		ret = sim_netprof_merge_measured(&c->net, net, used, used_len);
+	return ret;
+}
+
+int sim_exit(int ret)
+{
+	return bm_exit_of(ret == -ENOENT ? -EINVAL : ret);
+}
+
+int sim_out_open(const struct sim_opts *o, const struct sim_cmd *cmd,
+		 int argc, char **argv, struct sim_out *so)
+{
+	struct bm_out_cfg cfg = { .json_path = o->json_path,
+				  .csv_path = o->csv_path, .quiet = o->quiet };
+	int ret;
+
+	memset(so, 0, sizeof(*so));
+	ret = bm_out_open(&cfg, "sim", argc, argv, &so->out);
+	if (ret)
+		return ret;
+	bm_out_meta(so->out, "command", json_string(cmd->name));
+	/* the rule bm_out_open applies to its own table */
+	if (!o->quiet && !(o->json_path && !strcmp(o->json_path, "-")) &&
+	    !(o->csv_path && !strcmp(o->csv_path, "-")))
+		so->table = stdout;
+	return 0;
+}
+
+void sim_out_params(struct sim_out *so, const struct sim_ctx *c,
+		    const struct sim_opts *o)
+{
+	const struct sim_model *m = &c->model;
+	char q[32];
+
+	bm_out_meta(so->out, "data_dir", json_string(c->datadir));
+	bm_out_param(so->out, "hw", json_string(c->hw.name));
+	if (!o->model || !m->name[0])
+		return;		/* validate: the model is per row */
+	if (m->wbits >= 16)
+		snprintf(q, sizeof(q), "bf16");
+	else
+		snprintf(q, sizeof(q), "w%dg%d", m->wbits, m->group);
+	bm_out_param(so->out, "model", json_string(m->name));
+	bm_out_param(so->out, "model_file", json_string(m->path));
+	bm_out_param(so->out, "quant", json_string(q));
+	bm_out_param(so->out, "quant_source",
+		     json_string(o->quant ? "--quant" : "config.json"));
+}
+
+int sim_out_close(struct sim_out *so, int ret)
+{
+	const char *err = NULL;
+	int st = sim_exit(ret);
+
+	if (!so->out)
+		return st;
+	if (ret < 0)
+		err = bm_log_last_error() ? bm_log_last_error() : "failed";
+	if (bm_out_close(so->out, err) && !st)
+		st = BM_EXIT_FAIL;
+	so->out = NULL;
+	return st;
+}
+
+static json_t *rounded(double v, double scale)
+{
+	return json_real(round(v * scale) / scale);
+}
+
+json_t *sim_breakdown_json(const struct sim_result *r)
+{
+	json_t *b = json_object();
+	int i;
+
+	for (i = 0; i < r->n_terms; i++)
+		json_object_set_new(b, r->term[i].name,
+				    rounded(r->term[i].ms, 1e4));
+	return b;
+}
+
+json_t *sim_row(const struct sim_ctx *c, const struct sim_query *q,
+		const struct sim_result *r, const char *transport)
+{
+	json_t *o = json_object();
+	char key[64];
+	int i;
+
+	json_object_set_new(o, "model", json_string(c->model.name));
+	json_object_set_new(o, "mode", json_string(sim_mode_name(q->mode)));
+	json_object_set_new(o, "nodes", json_integer(q->nodes));
+	json_object_set_new(o, "transport", json_string(transport));
+	json_object_set_new(o, "ctx", json_integer((json_int_t)q->ctx));
+	json_object_set_new(o, "length",
+			    json_string(sim_length_name(q->length)));
+	json_object_set_new(o, "spec", json_string(q->spec_tokens ? "eagle3" :
+						   "none"));
+	json_object_set_new(o, "spec_tokens", json_integer(q->spec_tokens));
+	json_object_set_new(o, "accept", q->spec_tokens ?
+			    json_real(q->accept >= 0 ? q->accept :
+				      c->hw.accept) : json_null());
+	json_object_set_new(o, "tok_s", rounded(r->tok_s, 100));
+	json_object_set_new(o, "ms_per_token", rounded(r->ms_per_token, 1e4));
+	json_object_set_new(o, "step_ms", rounded(r->step_ms, 1e4));
+	json_object_set_new(o, "tokens_per_step",
+			    json_real(r->tokens_per_step));
+	json_object_set_new(o, "weight_bytes",
+		json_integer((json_int_t)round(r->rank_weight_bytes)));
+	json_object_set_new(o, "kv_bytes",
+		json_integer((json_int_t)round(r->rank_kv_bytes)));
+	json_object_set_new(o, "allreduce_n", json_integer(r->n_allreduce));
+	json_object_set_new(o, "allgather_n", json_integer(r->n_allgather));
+	json_object_set_new(o, "p2p_n", json_integer(r->n_p2p));
+	json_object_set_new(o, "kernels_n", json_integer(r->n_kernels));
+	for (i = 0; i < r->n_terms; i++) {
+		snprintf(key, sizeof(key), "%s_ms", r->term[i].name);
+		json_object_set_new(o, key, rounded(r->term[i].ms, 1e4));
+	}
+	return o;
+}
+
+void sim_model_line(FILE *f, const struct sim_model *m)
+{
+	fprintf(f, "# model %s: %s, %d layers, hidden %d, %d/%d heads", m->name,
+		m->model_type, m->layers, m->hidden, m->heads, m->kv_heads);
+	if (sim_is_moe(m))
+		fprintf(f, ", %d experts top-%d", m->experts, m->topk);
+	if (m->wbits >= 16)
+		fprintf(f, ", bf16 weights");
+	else
+		fprintf(f, ", w%dg%d (%.3f bits/weight)", m->wbits, m->group,
+			m->bits_per_weight);
+	fprintf(f, "; %.2f B active params, %.2f GB/token on one node\n",
+		sim_active_params(m) / 1e9, sim_bytes_per_token(m) / 1e9);
+}

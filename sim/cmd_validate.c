@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim validate: every row of a measured CSV predicted; error per row, MAPE
+ * per mode and overall, socket->RoCE speedups, worst cells.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm.h"
+#include "cli.h"
+#include "plot.h"
+
+#define VROW_MAX 4096
+
+struct vrow {
+	char		model[SIM_NAME_MAX];
+	enum sim_mode	mode;
+	int		nodes;
+	char		transport[32];
+	int		spec;
+	enum sim_length length;
+	double		ctx;
+	double		measured;
+	double		predicted;
+	double		err_pct;
+	int		line;
+};
+
+static const char *const vcols[] = { "model", "mode", "nodes", "transport",
+				     "spec", "length", "ctx", "tok_s" };
+#define NVCOL (sizeof(vcols) / sizeof(vcols[0]))
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '"')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n' || e[-1] == '"'))
+		*--e = '\0';
+	return s;
+}
+
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line, *c;
+
+	while (n < max) {
+		c = strchr(p, ',');
+		if (c)
+			*c = '\0';
+		f[n++] = trim(p);
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return n;
+}
+
+static int row_parse(char **f, const int *idx, struct vrow *r,
+		     const char *path, int line)
+{
+	long l;
+	size_t sz;
+
+	memset(r, 0, sizeof(*r));
+	r->line = line;
+	snprintf(r->model, sizeof(r->model), "%s", f[idx[0]]);
+	if (sim_mode_parse(f[idx[1]], &r->mode))
+		goto bad_mode;
+	if (bm_parse_int(f[idx[2]], 1, 64, &l))
+		goto bad;
+	r->nodes = (int)l;
+	snprintf(r->transport, sizeof(r->transport), "%s", f[idx[3]]);
+	if (strcmp(r->transport, "roce") && strcmp(r->transport, "socket") &&
+	    strcmp(r->transport, "none") && strcmp(r->transport, "roce-oneshot"))
+		goto bad;
+	if (!strcmp(f[idx[4]], "eagle3"))
+		r->spec = 1;
+	else if (strcmp(f[idx[4]], "none"))
+		goto bad;
+	if (sim_length_parse(f[idx[5]], &r->length))
+		goto bad;
+	if (bm_parse_size(f[idx[6]], &sz))
+		goto bad;
+	r->ctx = (double)sz;
+	if (bm_parse_double(f[idx[7]], &r->measured) || r->measured <= 0)
+		goto bad;
+	if ((r->mode == SIM_SINGLE) != !strcmp(r->transport, "none")) {
+		BM_ERR("%s:%d: transport 'none' goes with mode single only",
+		       path, line);
+		return -EINVAL;
+	}
+	return 0;
+bad_mode:
+	BM_ERR("%s:%d: mode must be single|pp|tp|ep", path, line);
+	return -EINVAL;
+bad:
+	BM_ERR("%s:%d: bad row (nodes 1..64, transport roce|socket|none, spec "
+	       "none|eagle3, length short|medium|long, ctx >= 0, tok_s > 0)",
+	       path, line);
+	return -EINVAL;
+}
+
+static int read_csv(const char *path, struct vrow *rows, int *n_p)
+{
+	char buf[1024], *f[32];
+	int idx[NVCOL], n = 0, line = 0, nf, ret = 0;
+	bool header = false;
+	size_t k;
+	FILE *fp;
+	int j;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		BM_ERR("%s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	while (fgets(buf, sizeof(buf), fp)) {
+		char *s = trim(buf);
+
+		line++;
+		if (!*s || *s == '#')
+			continue;
+		nf = split(s, f, 32);
+		if (!header) {
+			for (k = 0; k < NVCOL; k++) {
+				idx[k] = -1;
+				for (j = 0; j < nf; j++)
+					if (!strcmp(f[j], vcols[k]))
+						idx[k] = j;
+				if (idx[k] < 0) {
+					BM_ERR("%s:%d: header lacks column '%s' "
+					       "(need model,mode,nodes,transport,"
+					       "spec,length,ctx,tok_s)", path,
+					       line, vcols[k]);
+					ret = -EINVAL;
+					goto out;
+				}
+			}
+			header = true;
+			continue;
+		}
+		for (k = 0; k < NVCOL; k++) {
+			if (idx[k] >= nf) {
+				BM_ERR("%s:%d: %d fields, too few", path, line,
+				       nf);
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		if (n >= VROW_MAX) {
+			BM_ERR("%s: more than %d rows", path, VROW_MAX);
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = row_parse(f, idx, &rows[n], path, line);
+		if (ret)
+			goto out;
+		n++;
+	}
+	if (!n) {
+		BM_ERR("%s: no data rows", path);
+		ret = -EINVAL;
+	}
+	*n_p = n;
+out:
+	fclose(fp);
+	return ret;
+}
+
+struct speedup {
+	const struct vrow *sock, *roce;
+	double meas, pred, diff;
+};
+
+#define SPEEDUP_MAX 64
+
+/* Everything one validation computes. */
+struct validation {
+	const char     *measured;	/* --measured */
+	double		max_mape, max_cell, max_speedup;
+	struct vrow    *rows;
+	int		n;
+	double		mape, maxe, worst_sp;
+	double		msum[SIM_MODE_NR];
+	int		mcnt[SIM_MODE_NR];
+	struct speedup	sp[SPEEDUP_MAX];
+	int		nsp;
+	int		worst[3];	/* row indexes, -1: none */
+	bool		pass;
+};
+
+enum { K_MEASURED = SIM_K_CMD, K_MAX_MAPE, K_MAX_CELL, K_MAX_SPEEDUP };
+
+const struct bm_opt sim_validate_opts[] = {
+	{ "measured", K_MEASURED, "FILE", "CSV: model,mode,nodes,transport,spec,length,ctx,tok_s" },
+	{ "plot", SIM_K_PLOT, "DIR", "write predicted-vs-measured CSV, gnuplot script and SVG to DIR" },
+	{ "max-mape", K_MAX_MAPE, "PCT", "fail (exit 1) above this overall MAPE (default 8)" },
+	{ "max-cell", K_MAX_CELL, "PCT", "fail above this error on any cell (default 15)" },
+	{ "max-speedup", K_MAX_SPEEDUP, "PTS", "fail when a socket->RoCE speedup is off by more (default 15)" },
+	SIM_OPT_HW,
+	SIM_OPTS_OUT,
+	BM_OPT_END,
+};
+
+static int own_opt(int key, const char *arg, void *priv)
+{
+	struct validation *v = priv;
+
+	switch (key) {
+	case K_MEASURED:
+		v->measured = arg;
+		return 0;
+	case K_MAX_MAPE:
+		return sim_parse_nonneg("--max-mape", arg, &v->max_mape);
+	case K_MAX_CELL:
+		return sim_parse_nonneg("--max-cell", arg, &v->max_cell);
+	case K_MAX_SPEEDUP:
+		return sim_parse_nonneg("--max-speedup", arg, &v->max_speedup);
+	}
+	return -EINVAL;
+}
+
+static int predict_rows(struct sim_ctx *c, struct validation *v)
+{
+	char loaded[SIM_NAME_MAX] = "", used[512];
+	double sum = 0;
+	int i, ret;
+
+	for (i = 0; i < v->n; i++) {
+		struct vrow *r = &v->rows[i];
+		struct sim_query q = { .mode = r->mode, .nodes = r->nodes,
+				       .ctx = r->ctx, .length = r->length,
+				       .spec_tokens = r->spec, .accept = -1 };
+		struct sim_result res;
+
+		if (strcmp(loaded, r->model)) {
+			ret = sim_ctx_model(c, r->model, NULL);
+			if (ret)
+				return ret;
+			snprintf(loaded, sizeof(loaded), "%s", r->model);
+		}
+		ret = sim_ctx_net(c, r->transport, NULL, used, sizeof(used));
+		if (!ret)
+			ret = sim_predict(c, &q, &res);
+		if (ret) {
+			BM_ERR("%s:%d: cannot predict this row", v->measured,
+			       r->line);
+			return ret;
+		}
+		r->predicted = res.tok_s;
+		r->err_pct = 100 * (r->predicted - r->measured) / r->measured;
+		sum += fabs(r->err_pct);
+		v->msum[r->mode] += fabs(r->err_pct);
+		v->mcnt[r->mode]++;
+		if (fabs(r->err_pct) > v->maxe)
+			v->maxe = fabs(r->err_pct);
+	}
+	v->mape = sum / v->n;
+	return 0;
+}
+
+/* socket -> RoCE speedups of matching rows, and the three worst cells */
+static void compare(struct validation *v)
+{
+	const struct vrow *rows = v->rows;
+	int i, j;
+
+	for (i = 0; i < v->n && v->nsp < SPEEDUP_MAX; i++) {
+		if (strcmp(rows[i].transport, "socket"))
+			continue;
+		for (j = 0; j < v->n; j++) {
+			const struct vrow *a = &rows[i], *b = &rows[j];
+			struct speedup *s = &v->sp[v->nsp];
+
+			if (strcmp(b->transport, "roce") || a->mode != b->mode ||
+			    a->nodes != b->nodes || a->spec != b->spec ||
+			    a->length != b->length || a->ctx != b->ctx ||
+			    strcmp(a->model, b->model))
+				continue;
+			s->sock = a;
+			s->roce = b;
+			s->meas = 100 * (b->measured / a->measured - 1);
+			s->pred = 100 * (b->predicted / a->predicted - 1);
+			s->diff = s->pred - s->meas;
+			if (fabs(s->diff) > v->worst_sp)
+				v->worst_sp = fabs(s->diff);
+			v->nsp++;
+			break;
+		}
+	}
+	for (j = 0; j < 3; j++) {
+		v->worst[j] = -1;
+		for (i = 0; i < v->n; i++) {
+			if ((j > 0 && i == v->worst[0]) ||
+			    (j > 1 && i == v->worst[1]))
+				continue;
+			if (v->worst[j] < 0 || fabs(rows[i].err_pct) >
+			    fabs(rows[v->worst[j]].err_pct))
+				v->worst[j] = i;
+		}
+	}
+	v->pass = v->mape <= v->max_mape && v->maxe <= v->max_cell &&
+		  v->worst_sp <= v->max_speedup;
+}
+
+static void print_human(FILE *f, const struct validation *v)
+{
+	const struct vrow *rows = v->rows, *w;
+	int i, j;
+
+	fprintf(f, "# sim validate: %s (%d rows; predictions use no "
+		   "measured value)\n", v->measured, v->n);
+	fprintf(f, "%-20s %-6s %5s %-9s %-6s %-6s %6s %9s %9s %8s\n", "model",
+		"mode", "nodes", "transport", "spec", "length", "ctx",
+		"measured", "predicted", "error");
+	for (i = 0; i < v->n; i++)
+		fprintf(f, "%-20s %-6s %5d %-9s %-6s %-6s %6.0f %9.1f %9.1f "
+			   "%+7.1f%%\n", rows[i].model,
+			sim_mode_name(rows[i].mode), rows[i].nodes,
+			rows[i].transport, rows[i].spec ? "eagle3" : "none",
+			sim_length_name(rows[i].length), rows[i].ctx,
+			rows[i].measured, rows[i].predicted, rows[i].err_pct);
+	fprintf(f, "\nMAPE by mode:");
+	for (i = 0; i < SIM_MODE_NR; i++)
+		if (v->mcnt[i])
+			fprintf(f, "  %s %.1f%% (%d)", sim_mode_name(i),
+				v->msum[i] / v->mcnt[i], v->mcnt[i]);
+	fprintf(f, "\nMAPE overall: %.2f%% over %d rows; worst cell %.1f%%\n",
+		v->mape, v->n, v->maxe);
+	if (v->nsp) {
+		fprintf(f, "\nsocket -> RoCE speedup   measured  predicted  "
+			   "diff\n");
+		for (i = 0; i < v->nsp; i++)
+			fprintf(f, "%-6s %-6s %-6s ctx %-5.0f %+7.0f%%  "
+				   "%+8.0f%%  %+5.1f pts\n",
+				sim_mode_name(v->sp[i].sock->mode),
+				v->sp[i].sock->spec ? "eagle3" : "none",
+				sim_length_name(v->sp[i].sock->length),
+				v->sp[i].sock->ctx, v->sp[i].meas,
+				v->sp[i].pred, v->sp[i].diff);
+	}
+	fprintf(f, "\nworst cells:");
+	for (j = 0; j < 3; j++) {
+		if (v->worst[j] < 0)
+			continue;
+		w = &rows[v->worst[j]];
+		fprintf(f, "  %s %s %s %s ctx %.0f (%+.1f%%)",
+			sim_mode_name(w->mode), w->transport,
+			w->spec ? "eagle3" : "", sim_length_name(w->length),
+			w->ctx, w->err_pct);
+	}
+	fprintf(f, "\n=> %s: MAPE %.1f%% (limit %.0f%%), worst cell %.1f%% "
+		   "(limit %.0f%%), worst speedup off by %.1f pts (limit "
+		   "%.0f)\n", v->pass ? "PASS" : "FAIL", v->mape, v->max_mape,
+		v->maxe, v->max_cell, v->worst_sp, v->max_speedup);
+}
+
+static json_t *row_json(const struct vrow *r)
+{
+	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:i}",
+			 "model", r->model, "mode", sim_mode_name(r->mode),
+			 "nodes", r->nodes, "transport", r->transport,
+			 "spec", r->spec ? "eagle3" : "none",
+			 "length", sim_length_name(r->length),
+			 "ctx", (json_int_t)r->ctx, "measured", r->measured,
+			 "predicted", round(r->predicted * 100) / 100,
+			 "error_pct", round(r->err_pct * 100) / 100,
+			 "line", r->line);
+}
+
+static void write_doc(struct sim_out *so, const struct sim_ctx *c,
+		      const struct sim_opts *o, const struct validation *v)
+{
+	json_t *bym = json_object(), *jsp = json_array(), *jw = json_array();
+	int i;
+
+	sim_out_params(so, c, o);
+	bm_out_param(so->out, "measured_file", json_string(v->measured));
+	bm_out_param(so->out, "max_mape_pct", json_real(v->max_mape));
+	bm_out_param(so->out, "max_cell_pct", json_real(v->max_cell));
+	bm_out_param(so->out, "max_speedup_pts", json_real(v->max_speedup));
+	for (i = 0; i < v->n; i++)
+		bm_out_row(so->out, row_json(&v->rows[i]));
+	for (i = 0; i < SIM_MODE_NR; i++)
+		if (v->mcnt[i])
+			json_object_set_new(bym, sim_mode_name(i),
+				json_real(round(v->msum[i] / v->mcnt[i] * 100) /
+					  100));
+	for (i = 0; i < v->nsp; i++)
+		json_array_append_new(jsp, json_pack(
+			"{s:s,s:s,s:s,s:I,s:f,s:f,s:f}",
+			"mode", sim_mode_name(v->sp[i].sock->mode),
+			"spec", v->sp[i].sock->spec ? "eagle3" : "none",
+			"length", sim_length_name(v->sp[i].sock->length),
+			"ctx", (json_int_t)v->sp[i].sock->ctx,
+			"measured_pct", round(v->sp[i].meas * 10) / 10,
+			"predicted_pct", round(v->sp[i].pred * 10) / 10,
+			"diff_pts", round(v->sp[i].diff * 10) / 10));
+	for (i = 0; i < 3; i++)
+		if (v->worst[i] >= 0)
+			json_array_append_new(jw,
+					      row_json(&v->rows[v->worst[i]]));
+	bm_out_summary(so->out, "rows", json_integer(v->n));
+	bm_out_summary(so->out, "mape_pct",
+		       json_real(round(v->mape * 100) / 100));
+	bm_out_summary(so->out, "mape_by_mode", bym);
+	bm_out_summary(so->out, "max_abs_error_pct",
+		       json_real(round(v->maxe * 100) / 100));
+	bm_out_summary(so->out, "speedups", jsp);
+	bm_out_summary(so->out, "max_speedup_diff_pts",
+		       json_real(round(v->worst_sp * 10) / 10));
+	bm_out_summary(so->out, "worst", jw);
+	bm_out_summary(so->out, "pass", json_boolean(v->pass));
+}
+
+/* Axis range of the plot: every measured and predicted value, with room. */
+static void plot_range(const struct validation *v, double *lo_p, double *hi_p)
+{
+	double lo = 1e300, hi = 0;
+	int i;
+
+	for (i = 0; i < v->n; i++) {
+		lo = fmin(lo, fmin(v->rows[i].measured, v->rows[i].predicted));
+		hi = fmax(hi, fmax(v->rows[i].measured, v->rows[i].predicted));
+	}
+	*lo_p = fmax(0, floor(lo * 0.85 / 10) * 10);
+	*hi_p = ceil(hi * 1.1 / 10) * 10;
+}
+
+static int write_plot(const char *dir, const struct validation *v)
+{
+	static const char *const col[] = { "#222222", "#1f77b4", "#d62728",
+					   "#2ca02c" };
+	static const int pt[] = { 5, 7, 9, 11 };
+	const char *base = strrchr(v->measured, '/');
+	char title[160], xlabel[300];
+	double lo, hi;
+	FILE *f;
+	int i, m, n = 0, ret;
+
+	ret = sim_mkdir(dir);
+	if (ret)
+		return ret;
+	f = sim_plot_create(dir, "validate.csv");
+	if (!f)
+		return -EEXIST;
+	fprintf(f, "model,mode,nodes,transport,spec,length,ctx,measured,"
+		   "predicted,error_pct\n");
+	for (i = 0; i < v->n; i++)
+		fprintf(f, "%s,%s,%d,%s,%s,%s,%.0f,%.2f,%.2f,%.2f\n",
+			v->rows[i].model, sim_mode_name(v->rows[i].mode),
+			v->rows[i].nodes, v->rows[i].transport,
+			v->rows[i].spec ? "eagle3" : "none",
+			sim_length_name(v->rows[i].length), v->rows[i].ctx,
+			v->rows[i].measured, v->rows[i].predicted,
+			v->rows[i].err_pct);
+	if (fclose(f))
+		return -EIO;
+	snprintf(title, sizeof(title), "sim: predicted vs measured decode "
+		 "tok/s, %d cells (MAPE %.1f%%)", v->n, v->mape);
+	snprintf(xlabel, sizeof(xlabel), "measured tok/s (%s)",
+		 base ? base + 1 : v->measured);
+	f = sim_plot_begin(dir, "validate", 860, 640, title, xlabel,
+			   "predicted tok/s (sim)");
+	if (!f)
+		return -EEXIST;
+	plot_range(v, &lo, &hi);
+	fprintf(f, "set size ratio -1\nset xrange [%.0f:%.0f]\n"
+		   "set yrange [%.0f:%.0f]\n", lo, hi, lo, hi);
+	sim_plot_curve(f, &n, "x title 'exact' lc rgb '#888888' dt 2");
+	sim_plot_curve(f, &n, "x*1.15 title '±15%%' lc rgb '#999999' dt 3");
+	sim_plot_curve(f, &n, "x*0.85 notitle lc rgb '#999999' dt 3");
+	for (m = 0; m < SIM_MODE_NR; m++) {
+		sim_plot_curve(f, &n, "'validate.csv' every ::1 using "
+			       "(strcol(2) eq '%s' && strcol(4) ne 'socket' ? "
+			       "$8 : 1/0):9 title '%s%s' with points pt %d "
+			       "ps 1.2 lc rgb '%s'", sim_mode_name(m),
+			       sim_mode_name(m), m == SIM_SINGLE ? " node" :
+			       " RoCE", pt[m], col[m]);
+		if (m != SIM_SINGLE)
+			sim_plot_curve(f, &n, "'validate.csv' every ::1 using "
+				       "(strcol(2) eq '%s' && strcol(4) eq "
+				       "'socket' ? $8 : 1/0):9 title '%s "
+				       "socket' with points pt %d ps 1.4 lc "
+				       "rgb '%s'", sim_mode_name(m),
+				       sim_mode_name(m), pt[m] - 1, col[m]);
+	}
+	ret = sim_plot_end(f);
+	return ret ? ret : sim_gnuplot(dir, "validate.gp");
+}
+
+int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
+{
+	struct validation v = { .max_mape = 8, .max_cell = 15,
+				.max_speedup = 15 };
+	struct sim_opts o = { .accept = -1 };
+	struct sim_out so = { 0 };
+	struct sim_ctx *c = NULL;
+	int ret;
+
+	ret = sim_parse(argc, argv, cmd, &o, own_opt, &v);
+	if (ret)
+		return ret > 0 ? BM_EXIT_OK : BM_EXIT_USAGE;
+	if (!v.measured) {
+		BM_ERR("--measured FILE.csv is required");
+		return BM_EXIT_USAGE;
+	}
+	v.rows = calloc(VROW_MAX, sizeof(*v.rows));
+	c = calloc(1, sizeof(*c));
+	ret = v.rows && c ? sim_out_open(&o, cmd, argc, argv, &so) : -ENOMEM;
+	if (!ret)
+		ret = read_csv(v.measured, v.rows, &v.n);
+	if (!ret)
+		ret = sim_ctx_init(c, o.hw);
+	if (!ret)
+		ret = predict_rows(c, &v);
+	if (ret)
+		goto out;
+	compare(&v);
+	if (so.table)
+		print_human(so.table, &v);
+	write_doc(&so, c, &o, &v);
+	if (o.plot)
+		ret = write_plot(o.plot, &v);
+	if (!ret && !v.pass)
+		ret = BM_EXIT_FAIL;	/* a data check, not an error */
+out:
+	free(v.rows);
+	free(c);
+	return sim_out_close(&so, ret);
+}
