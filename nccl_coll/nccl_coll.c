@@ -154,10 +154,11 @@ static ncclDataType_t nccl_type(enum coll_dtype t)
 	       t == COLL_FP16 ? ncclFloat16 : ncclFloat32;
 }
 
-/* Non-blocking communicators may answer ncclInProgress: wait it out. */
+/* Non-blocking communicators may answer ncclInProgress: wait it out, as
+ * long as --timeout allows. */
 static int nccl_done(struct nrt_comm *nc, ncclResult_t r, const char *what)
 {
-	return nrt_call_done(nc->comm, r, what, 30000);
+	return nrt_call_done(nc->comm, r, what, nc->timeout_ms);
 }
 
 static int launch_target(void *arg, cudaStream_t s)

@@ -704,6 +704,7 @@ int nrt_comm_open(struct nrt_ctx *c, enum nrt_net net, struct nrt_comm *nc)
 
 	memset(nc, 0, sizeof(*nc));
 	nc->net = net;
+	nc->timeout_ms = c->o.timeout_ms;
 	memset(&id, 0, sizeof(id));
 	if (c->rank == 0)
 		NCCL_CHECK(ncclGetUniqueId(&id), return -EIO);
@@ -718,7 +719,7 @@ int nrt_comm_open(struct nrt_ctx *c, enum nrt_net net, struct nrt_comm *nc)
 	t0 = bm_now_ns();
 	NCCL_CHECK(ncclCommInitRankConfig(&nc->comm, c->nranks, id, c->rank,
 					  &cfg), goto fail);
-	ret = wait_comm(c, nc->comm, c->o.timeout_ms, "ncclCommInitRank");
+	ret = wait_comm(c, nc->comm, nc->timeout_ms, "ncclCommInitRank");
 	if (ret)
 		goto fail;
 	nc->init_ms = (double)(bm_now_ns() - t0) / 1e6;
@@ -739,7 +740,8 @@ void nrt_comm_close(struct nrt_comm *nc, bool abort)
 		ncclResult_t st = ncclCommFinalize(nc->comm);
 
 		if (st == ncclSuccess || st == ncclInProgress) {
-			uint64_t dl = bm_now_ns() + 10000000000ull;
+			uint64_t dl = bm_now_ns() +
+				      (uint64_t)nc->timeout_ms * 1000000ull;
 
 			do {
 				if (ncclCommGetAsyncError(nc->comm, &st))

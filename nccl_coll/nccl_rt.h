@@ -46,10 +46,12 @@
  * must then not label its results IB (nccl_coll exits 1 unless --allow-
  * fallback). One rank: "none/intra-process".
  *
- * Timeouts: communicators are created non-blocking (ncclConfig_t.blocking=0)
- * and polled; past --timeout the communicator is ncclCommAbort()ed and
- * -ETIMEDOUT returned. nrt_sync() does the same for a stream (a rank that
- * died mid-run shows up there), so nothing hangs.
+ * Timeouts: one, --timeout, for every wait. Communicators are created
+ * non-blocking (ncclConfig_t.blocking=0) and polled; past --timeout the
+ * communicator is ncclCommAbort()ed and -ETIMEDOUT returned. Calls that
+ * answer ncclInProgress are waited out as long (nrt_call_done), nrt_sync()
+ * does the same for a stream (a rank that died mid-run shows up there), and
+ * nrt_comm_close()'s finalize too, so nothing hangs past --timeout.
  *
  * Everything returns 0 or -errno and logs once with BM_ERR (rank prefix).
  */
@@ -143,15 +145,17 @@ struct nrt_opts {
 	/* from struct bm_common (nrt_opts_from_common) */
 	uint16_t     port;	    /* bootstrap port (default 18515) */
 	const char  *bind;	    /* --bind */
-	int	     timeout_ms;    /* bootstrap, init and sync deadline */
+	int	     timeout_ms;    /* every wait: bootstrap, init, calls, sync */
 	/* set by the tool before nrt_init */
 	const char  *tool;	    /* "nccl_coll"; must match across ranks */
 	const char  *params;	    /* canonical params text; must match */
 };
+/* The timeout default is the common --timeout default, not one of its own. */
 #define NRT_OPTS_INIT                                                          \
 	((struct nrt_opts){ .rank = -1, .nranks = -1, .ib_gid = -1,         \
 			    .device = -1, .port = BM_OOB_DEFAULT_PORT,         \
-			    .timeout_ms = 30000 })
+			    .timeout_ms = BM_COMMON_INIT(0, 0, 0, 0, 0)        \
+						  .timeout_ms })
 
 /* Handle a NRT_OPTS key: 1 handled, 0 not ours, -EINVAL bad value (printed). */
 int  nrt_opt(struct nrt_opts *o, int key, const char *arg);
@@ -174,6 +178,7 @@ struct nrt_comm {
 	enum nrt_net	net;	   /* what was asked */
 	struct nrt_path path;	   /* what NCCL did */
 	double		init_ms;   /* ncclCommInitRankConfig wall time */
+	int		timeout_ms;/* --timeout: init, calls, finalize, sync */
 };
 
 struct nrt_ctx {
