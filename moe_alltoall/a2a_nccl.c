@@ -46,7 +46,8 @@ struct a2a_run {
 	unsigned char *gx_mine, *gx_all; /* per-step exchange */
 	size_t gx_len;
 	uint64_t wrong;			 /* this rank, this step */
-	uint64_t wrong_row, wrong_total; /* all ranks */
+	uint64_t wrong_row;		 /* all ranks, this token count */
+	struct nrt_check check;		 /* every step, all ranks */
 	double max_err;
 };
 
@@ -702,6 +703,7 @@ static int gather_step(struct a2a_run *s, int T, const double *tv, bool timed)
 			s->hist[e] += o[6 + 2 * n + e];
 	}
 	s->wrong_row += wrong;
+	nrt_check_add(&s->check, wrong);
 	if (!timed)
 		return 0;
 	a2a_acc_step(&s->acc, s->p, T, &s->m, s->hist);
@@ -788,7 +790,6 @@ static int run_tokens(struct a2a_run *s, int T)
 	json_object_set_new(row, "wrong",
 			    json_integer((json_int_t)s->wrong_row));
 	json_object_set_new(row, "check_max_abs_err", json_real(s->max_err));
-	s->wrong_total += s->wrong_row;
 	return bm_out_row(s->out, row);
 }
 
@@ -798,8 +799,8 @@ int a2a_run_nccl(struct a2a_params *p, int argc, char **argv)
 	struct bm_out_cfg ocfg;
 	json_t *params;
 	char *ptext = NULL;
-	const char *k;
-	json_t *v;
+	const char *k, *v;
+	json_t *jv;
 	int ret, code, T;
 
 	nrt_opts_from_common(&p->nrt, &p->com);	/* -p, --bind, --timeout */
@@ -858,8 +859,8 @@ int a2a_run_nccl(struct a2a_params *p, int argc, char **argv)
 		ret   = -EINVAL;
 		goto out_fini;
 	}
-	json_object_foreach(params, k, v)
-	    bm_out_param(s.out, k, json_incref(v));
+	json_object_foreach(params, k, jv)
+	    bm_out_param(s.out, k, json_incref(jv));
 	bm_out_meta(s.out, "model_path", json_string(p->model_path));
 	nrt_meta(&s.ctx, s.out);
 	bm_out_meta(
@@ -889,18 +890,28 @@ int a2a_run_nccl(struct a2a_params *p, int argc, char **argv)
 			       s.ctx.comm.path.transport,
 			       nrt_net_name(p->nrt.net));
 	a2a_out_begin(s.out, p, s.n, true);
+	/* every step of every token count is checked, warm-up included */
+	for (T = a2a_tokens_first(p); T; T = a2a_tokens_next(p, T))
+		s.check.planned += p->com.warmup + p->com.iters;
 	for (T = a2a_tokens_first(p); T && !ret; T = a2a_tokens_next(p, T))
 		ret = run_tokens(&s, T);
 	if (s.me == 0 && !p->com.quiet)
 		fprintf(stderr, "%60s\r", "");
-	bm_out_summary(s.out, "wrong_total",
-		       json_integer((json_int_t)s.wrong_total));
-	bm_out_summary(s.out, "data_check",
-		       json_string(s.wrong_total ? "FAILED" : "passed"));
-	if (!ret && s.wrong_total) {
+	/* "passed" only when every planned step was checked */
+	v = nrt_check_summary(&s.check,
+			      ret ? (bm_log_last_error() ? bm_log_last_error()
+							 : strerror(-ret))
+				  : NULL,
+			      s.out);
+	if (!ret && s.check.wrong) {
 		BM_ERR("data check FAILED: %llu wrong element(s)",
-		       (unsigned long long)s.wrong_total);
+		       (unsigned long long)s.check.wrong);
 		ret = -EBADMSG;
+	} else if (!ret && s.check.done != s.check.planned) {
+		BM_ERR("internal: %llu steps planned, %llu checked (%s)",
+		       (unsigned long long)s.check.planned,
+		       (unsigned long long)s.check.done, v);
+		ret = -EDOM;
 	}
 out_fini:
 	if (s.out)
@@ -914,7 +925,5 @@ out_fini:
 		nrt_comm_close(&s.ctx.comm, true);
 	nrt_fini(&s.ctx);
 	free(ptext);
-	if (ret == -EINVAL)
-		return BM_EXIT_USAGE;
-	return ret ? BM_EXIT_FAIL : BM_EXIT_OK;
+	return bm_exit_of(ret);
 }

@@ -144,7 +144,7 @@ struct coll_state {
 	size_t		    cap;	/* bytes of each buffer */
 	cudaEvent_t	    e0, e1;
 	double		   *samples, *all;	/* n, n * nranks */
-	uint64_t	    total_wrong;
+	struct nrt_check    check;	/* the data check, counted */
 	int		    failed;
 };
 
@@ -250,12 +250,14 @@ static void target_setup(struct coll_state *st, struct coll_target *t,
 	}
 }
 
-/* Fill, run once (eager or the 1-op graph), copy back, count wrong. */
+/* Fill, run once (eager or the 1-op graph), copy back, count wrong on
+ * every rank. */
 static int check_target(struct coll_state *st, struct coll_target *t,
 			cudaGraphExec_t g1, uint64_t *wrong_p)
 {
 	size_t elt = coll_dtype_size(t->dt);
 	cudaStream_t s = st->ctx.stream;
+	uint64_t wrong;
 	int ret;
 
 	coll_fill(t->dt, st->hsend, t->send_count, t->rank, 0);
@@ -276,8 +278,13 @@ static int check_target(struct coll_state *st, struct coll_target *t,
 	CUDA_CHECK(cudaMemcpyAsync(st->hrecv, t->recv, t->recv_count * elt,
 				   cudaMemcpyDeviceToHost, s), return -EIO);
 	CUDA_CHECK(cudaStreamSynchronize(s), return -EIO);
-	*wrong_p = coll_count_wrong(t->op, t->dt, st->hrecv, t->recv_count,
-				    t->rank, t->nranks, t->root);
+	wrong = coll_count_wrong(t->op, t->dt, st->hrecv, t->recv_count,
+				 t->rank, t->nranks, t->root);
+	/* over every rank, as nccl-tests counts #wrong */
+	ret = nrt_sum_u64(&st->ctx, &wrong);
+	if (ret)
+		return ret;
+	*wrong_p = wrong;
 	return 0;
 }
 
@@ -407,6 +414,15 @@ static const struct bm_col cols[] = {
 	{ "nccl_proto", "proto", 6, -1 },
 };
 
+/* Whether op runs out-of-place (in_place false) or in place under p. */
+static bool runs_place(const struct coll_params *p, enum coll_op op,
+		       bool in_place)
+{
+	if (in_place)
+		return p->inplace && coll_ops_table[op].in_place_ok;
+	return p->oop;
+}
+
 /* One size, one mode, both placements: one row. */
 static int run_size(struct coll_state *st, enum coll_op op,
 		    enum coll_dtype dt, size_t size, bool graph,
@@ -444,8 +460,7 @@ static int run_size(struct coll_state *st, enum coll_op op,
 		struct bm_stats slow;
 		char key[64];
 
-		if ((ip && (!p->inplace || !ops->in_place_ok)) ||
-		    (!ip && !p->oop))
+		if (!runs_place(p, op, ip))
 			continue;
 		target_setup(st, &t, op, dt, size, ip, nc);
 		if (graph) {
@@ -467,7 +482,7 @@ static int run_size(struct coll_state *st, enum coll_op op,
 		ret = check_target(st, &t, g1, &w);
 		if (ret)
 			goto next;
-		st->total_wrong += w;
+		nrt_check_add(&st->check, w);
 		if (!ip) {
 			char algo[32], proto[32];
 
@@ -1027,6 +1042,9 @@ static int run(struct coll_state *st)
 		enum nrt_net o = p->nrt.net == NRT_NET_SOCKET ? NRT_NET_IB :
 				 NRT_NET_SOCKET;
 
+		st->check.none_why = "--compare times isolated samples only; "
+				     "it makes no data check";
+
 		ret = nrt_comm_open(&st->ctx, o, &other);
 		if (ret) {
 			BM_ERR("--compare: NCCL could not open a second "
@@ -1067,6 +1085,12 @@ static int run(struct coll_state *st)
 		}
 		goto out;
 	}
+	/* one check per item, mode and placement (as run_size runs them) */
+	for (i = 0; i < pl.n; i++)
+		for (m = 0; m < 2; m++)
+			if (runs_place(p, pl.items[i].op, m == 1))
+				st->check.planned += (uint64_t)p->eager +
+						     p->graph;
 	bm_out_columns(st->out, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < pl.n && !ret; i++) {
 		for (m = 0; m < 2 && !ret; m++) {
@@ -1120,6 +1144,7 @@ int main(int argc, char **argv)
 	struct bm_out_cfg ocfg;
 	json_t *params;
 	char *ptext = NULL;
+	const char *v;
 	int ret, code;
 
 	bm_log_init(TOOL, -1);
@@ -1210,14 +1235,19 @@ int main(int argc, char **argv)
 			       "does nothing in-place; busbw is 0 by the "
 			       "formulas' (n-1) factor");
 	ret = run(&st);
-	bm_out_summary(st.out, "wrong_total",
-		       json_integer((json_int_t)st.total_wrong));
-	bm_out_summary(st.out, "data_check", json_string(
-		st.total_wrong ? "FAILED" : "passed"));
-	if (!ret && st.total_wrong) {
+	/* "passed" only when every planned check was made */
+	v = nrt_check_summary(&st.check, ret ? (bm_log_last_error() ?
+			      bm_log_last_error() : strerror(-ret)) : NULL,
+			      st.out);
+	if (!ret && st.check.wrong) {
 		BM_ERR("data check FAILED: %llu wrong element(s)",
-		       (unsigned long long)st.total_wrong);
+		       (unsigned long long)st.check.wrong);
 		ret = -EBADMSG;
+	} else if (!ret && st.check.done != st.check.planned) {
+		BM_ERR("internal: %llu checks planned, %llu made (%s)",
+		       (unsigned long long)st.check.planned,
+		       (unsigned long long)st.check.done, v);
+		ret = -EDOM;
 	}
 	bm_out_close(st.out, ret ? (bm_log_last_error() ?
 				    bm_log_last_error() : strerror(-ret)) :
@@ -1228,7 +1258,5 @@ out_fini:
 		nrt_comm_close(&st.ctx.comm, true);
 	nrt_fini(&st.ctx);
 	free(ptext);
-	if (ret == -EINVAL)
-		return BM_EXIT_USAGE;
-	return ret ? BM_EXIT_FAIL : BM_EXIT_OK;
+	return bm_exit_of(ret);
 }

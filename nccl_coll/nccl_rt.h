@@ -252,6 +252,38 @@ int nrt_barrier(struct nrt_ctx *c);
 /* Gather len bytes from every rank at all (allgather; nranks 1: copy). */
 int nrt_allgather(struct nrt_ctx *c, const void *mine, void *all, size_t len);
 
+/* *v_p summed over the ranks, on every rank (no-op for one rank). */
+int nrt_sum_u64(struct nrt_ctx *c, uint64_t *v_p);
+
+/* ---- the data check: what the summary may claim ---- */
+
+/* A tool's in-run data check, counted. "passed" only when every check the
+ * run planned was made and no element was wrong; "FAILED" when an element
+ * was wrong or the run stopped part-way; "not run" when nothing was
+ * checked (the run stopped first, or checks nothing by design). */
+struct nrt_check {
+	uint64_t    planned;  /* checks the run means to make (0: none) */
+	uint64_t    done;     /* checks made (each over every rank) */
+	uint64_t    wrong;    /* wrong elements, summed over the ranks */
+	const char *none_why; /* with planned 0: why the run checks nothing */
+};
+
+/* One check made, with its wrong elements over every rank. */
+static inline void nrt_check_add(struct nrt_check *c, uint64_t wrong)
+{
+	c->done++;
+	c->wrong += wrong;
+}
+
+/* "passed", "FAILED" or "not run"; why (not for "passed") into why[len].
+ * err: what stopped the run, or NULL when it ran to the end. */
+const char *nrt_check_verdict(const struct nrt_check *c, const char *err,
+			      char *why, size_t len);
+/* Summary keys: wrong_total, data_check, data_check_why (unless passed),
+ * checks_planned, checks_done. Returns the verdict. */
+const char *nrt_check_summary(const struct nrt_check *c, const char *err,
+			      struct bm_out *out);
+
 /* ---- timing helpers ---- */
 
 /* A launch function: enqueues one operation on s. 0 or -errno. */
