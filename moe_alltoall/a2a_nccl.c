@@ -870,12 +870,6 @@ int a2a_run_nccl(struct a2a_params *p, int argc, char **argv)
 		"stream completion (cudaStreamQuery poll); per step the "
 		"slowest rank; packing, simulated-expert arithmetic and the "
 		"final sum are host work, not timed"));
-	bm_out_meta(
-	    s.out, "gpudirect_rdma_note",
-	    json_string(
-		"DeepEP, pplx-kernels and NCCL device-initiated EP kernels "
-		"need GPUDirect RDMA, which GB10 does not offer; this tool "
-		"times host-launched NCCL collectives/send-recv instead"));
 	bm_out_comment(s.out,
 		       "%d rank(s) (%s), GPU %s, NCCL %d, transport "
 		       "%s (%s)",

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -472,6 +473,53 @@ static void setup_env(struct nrt_ctx *c)
 
 /* ---- proof of path ---- */
 
+/* A "GPU Direct RDMA ... Enabled|Disabled for GPU|HCA ..." line. */
+static void parse_gdr_line(const char *line, struct nrt_gdr_log *g)
+{
+	const char *u = strstr(line, "GPU Direct RDMA"), *net, *from;
+	const char *gpu, *hca;
+	char word[96];
+	bool on, first;
+	size_t n;
+
+	if (!u)
+		return;
+	gpu = strstr(u, " for GPU");
+	hca = strstr(u, " for HCA");
+	if (!gpu && !hca)
+		return;
+	/* "Enabled" / "(DMABUF) enabled" / "Disabled": the word before "for" */
+	n = (size_t)((gpu ? gpu : hca) - u);
+	snprintf(word, sizeof(word), "%.*s", (int)(n < 95 ? n : 95), u);
+	on = strcasestr(word, "enabled") != NULL;
+	if (gpu) {
+		first = g->gpu < 0;
+		g->gpu = g->gpu == 1 || on;
+	} else {
+		first = g->hca < 0;
+		g->hca = g->hca == 1 || on;
+	}
+	/* the line kept: the first per-GPU one, else the first per-HCA one */
+	if (gpu ? !first : (!first || g->gpu >= 0))
+		return;
+	net = strstr(line, "NET/");
+	from = net && net < u ? net : u;
+	snprintf(g->line, sizeof(g->line), "%s", from);
+	g->line[strcspn(g->line, "\n")] = '\0';
+}
+
+static void parse_gdr(const char *line, struct nrt_gdr_log *g)
+{
+	const char *u;
+
+	if (strstr(line, "DMA-BUF is available on GPU device"))
+		g->dmabuf = true;
+	u = strstr(line, "NCCL_NET_GDR_LEVEL set by environment to ");
+	if (u)
+		sscanf(u + 41, "%15s", g->level);
+	parse_gdr_line(line, g);
+}
+
 void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 		   struct nrt_path *p)
 {
@@ -480,6 +528,7 @@ void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 	int n = 0, maxch = -1;
 
 	memset(p, 0, sizeof(*p));
+	p->gdr_log.gpu = p->gdr_log.hca = -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *v, *u;
 		int ch;
@@ -488,6 +537,7 @@ void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 			sscanf(u + 14, "%31s", p->net_plugin);
 			continue;
 		}
+		parse_gdr(line, &p->gdr_log);
 		v = strstr(line, " via ");
 		if (!v || !strstr(line, "Channel"))
 			continue;
@@ -505,8 +555,11 @@ void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 			shm = true;
 		else
 			other = true;
-		if (!strncmp(v, "NET/", 4) && strstr(v, "GDRDMA"))
-			p->gdr = true;
+		if (!strncmp(v, "NET/", 4)) {
+			p->net_seen = true;
+			if (strstr(v, "GDRDMA"))
+				p->gdr = true;
+		}
 		if (!n++) {
 			snprintf(p->detail, sizeof(p->detail), "%s", v);
 			p->detail[strcspn(p->detail, "\n")] = '\0';
@@ -601,6 +654,7 @@ static void verify_path(struct nrt_ctx *c, struct nrt_comm *nc)
 
 	if (!f) {
 		memset(&nc->path, 0, sizeof(nc->path));
+		nc->path.gdr_log.gpu = nc->path.gdr_log.hca = -1;
 		snprintf(nc->path.transport, sizeof(nc->path.transport),
 			 c->nranks > 1 ? "unknown" : "none/intra-process");
 		snprintf(nc->path.detail, sizeof(nc->path.detail),
@@ -620,6 +674,70 @@ static void verify_path(struct nrt_ctx *c, struct nrt_comm *nc)
 	else
 		BM_INFO("NCCL path: %s (%s)%s", nc->path.transport,
 			nc->path.detail, nc->path.gdr ? " GPUDirect RDMA" : "");
+}
+
+/* ---- GPUDirect RDMA, as observed ---- */
+
+int nrt_peermem_loaded(const char *root)
+{
+	static const char *const sys[] = {
+		"/sys/module/nvidia_peermem", "/sys/module/nv_peer_mem",
+		"/sys/kernel/mm/memory_peers/nv_mem/version",
+	};
+	char path[512], line[256];
+	bool known = false;
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, sys[i]);
+		if (!access(path, F_OK))
+			return 1;
+	}
+	snprintf(path, sizeof(path), "%s/sys/module", root);
+	known = !access(path, R_OK);	/* sysfs lists every module */
+	snprintf(path, sizeof(path), "%s/proc/modules", root);
+	f = fopen(path, "r");
+	if (f) {
+		known = true;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "nvidia_peermem ", 15) ||
+			    !strncmp(line, "nv_peer_mem ", 12)) {
+				fclose(f);
+				return 1;
+			}
+		fclose(f);
+	}
+	return known ? 0 : -ENOENT;
+}
+
+static json_t *tri(int v, const char *yes, const char *no)
+{
+	return v < 0 ? json_null() : json_string(v ? yes : no);
+}
+
+json_t *nrt_gdr_json(const struct nrt_path *p, int peermem, int gpu_attr)
+{
+	const struct nrt_gdr_log *g = &p->gdr_log;
+
+	return json_pack(
+		"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
+		"nccl_connection_gdrdma",
+		p->net_seen ? json_boolean(p->gdr) : json_null(),
+		"nccl_gpu_nic", tri(g->gpu, "enabled", "disabled"),
+		"nccl_net_plugin", tri(g->hca, "enabled", "disabled"),
+		"nccl_dmabuf", g->dmabuf ? json_string("available") :
+					   json_null(),
+		"nccl_gdr_level_env", g->level[0] ? json_string(g->level) :
+						    json_null(),
+		"nccl_log_line", g->line[0] ? json_string(g->line) :
+					      json_null(),
+		"nvidia_peermem", tri(peermem, "loaded", "not loaded"),
+		"cuda_gpudirect_rdma_supported",
+		gpu_attr < 0 ? json_null() : json_boolean(gpu_attr),
+		"note", "observed in this run only; null: not observed (NCCL "
+		"logs GPUDirect RDMA lines only when a rank connects over its "
+		"network transport)");
 }
 
 /* ---- GB10 / RoCE traps, from the environment and /sys ---- */
@@ -827,6 +945,20 @@ void nrt_comm_close(struct nrt_comm *nc, bool abort)
 	nc->comm = NULL;
 }
 
+/* The device's own GPUDirect RDMA attribute: 1, 0, or -1 if CUDA cannot
+ * say (an older driver); a failed query's error is cleared. */
+static int gdr_attr(int device)
+{
+	int v = 0;
+
+	if (cudaDeviceGetAttribute(&v, cudaDevAttrGPUDirectRDMASupported,
+				   device) != cudaSuccess) {
+		(void)cudaGetLastError();
+		return -1;
+	}
+	return v != 0;
+}
+
 int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 {
 	int ret, ngpu = 0, v;
@@ -836,6 +968,7 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	ret = nrt_bootstrap(c, o);
 	if (ret)
 		return ret;
+	c->gdr_attr = -1;
 	setup_env(c);
 	ce = cudaGetDeviceCount(&ngpu);
 	if (ce != cudaSuccess || ngpu < 1) {
@@ -861,6 +994,7 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	cudaDeviceGetPCIBusId(c->pci_bus_id, sizeof(c->pci_bus_id), c->device);
 	cudaRuntimeGetVersion(&c->cuda_runtime);
 	cudaDriverGetVersion(&c->cuda_driver);
+	c->gdr_attr = gdr_attr(c->device);
 	if (ncclGetVersion(&v) == ncclSuccess)
 		c->nccl_version = v;
 	CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
@@ -939,6 +1073,9 @@ void nrt_meta(struct nrt_ctx *c, struct bm_out *out)
 	bm_out_meta(out, "net_asked", json_string(nrt_net_name(c->o.net)));
 	bm_out_meta(out, "transport", json_string(c->comm.path.transport));
 	bm_out_meta(out, "path", nrt_path_json(&c->comm));
+	bm_out_meta(out, "gpudirect_rdma",
+		    nrt_gdr_json(&c->comm.path, nrt_peermem_loaded(""),
+				 c->gdr_attr));
 	for (i = 0; i < c->nwarnings; i++)
 		json_array_append_new(w, json_string(c->warnings[i]));
 	bm_out_meta(out, "warnings", w);

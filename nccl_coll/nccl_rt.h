@@ -161,15 +161,31 @@ struct nrt_opts {
 int  nrt_opt(struct nrt_opts *o, int key, const char *arg);
 void nrt_opts_from_common(struct nrt_opts *o, const struct bm_common *c);
 
+/* GPUDirect RDMA as NCCL's log states it for one communicator; every field
+ * is "not logged" unless NCCL wrote the line in this run. */
+struct nrt_gdr_log {
+	int  gpu;	 /* "GPU Direct RDMA Enabled|Disabled for GPU ..."
+			  * (NCCL's per GPU/NIC decision): 1, 0; -1 none */
+	int  hca;	 /* "... GPU Direct RDMA ... for HCA ..." (what the
+			  * network plugin supports): 1 if any enabled, 0 if
+			  * all disabled; -1 none */
+	bool dmabuf;	 /* "DMA-BUF is available on GPU device N" seen */
+	char level[16];	 /* "NCCL_NET_GDR_LEVEL set by environment to X" */
+	char line[192];	 /* the first per-GPU line, else the first per-HCA
+			  * one, from "NET/" or "GPU Direct" on; "" none */
+};
+
 /* What NCCL's log says it used for one communicator. */
 struct nrt_path {
 	char transport[32];   /* "ib", "socket", "p2p", "shm", "mixed",
 				 "none/intra-process", "unknown" */
 	char net_plugin[32];  /* from "Using network X" ("IB", "Socket"), or "" */
 	char detail[256];     /* first "via ..." text seen, or a note */
-	bool gdr;	      /* GPUDirect RDMA (GDRDMA) seen on a NET path */
+	bool net_seen;	      /* a connection "via NET/..." was logged */
+	bool gdr;	      /* GPUDirect RDMA (GDRDMA) on a NET connection */
 	bool mismatch;	      /* asked for ib/socket, got something else */
 	int  nchannels;	      /* channels seen in the connection lines */
+	struct nrt_gdr_log gdr_log; /* the GPUDirect RDMA lines */
 };
 
 /* One communicator with its proof of path. */
@@ -195,6 +211,8 @@ struct nrt_ctx {
 	char		  pci_bus_id[32];
 	int		  cuda_runtime, cuda_driver; /* e.g. 13000 */
 	int		  nccl_version;	/* ncclGetVersion, e.g. 22809 */
+	int		  gdr_attr;    /* cudaDevAttrGPUDirectRDMASupported:
+					* 1, 0; -1 unknown */
 	char		  warnings[8][160]; /* GB10 traps etc., also in meta */
 	int		  nwarnings;
 };
@@ -234,7 +252,8 @@ void nrt_comm_close(struct nrt_comm *nc, bool abort);
 void nrt_fini(struct nrt_ctx *c);
 
 /* meta: nccl_version, cuda_runtime, cuda_driver, gpu, pci_bus_id, rank
- * info, launch source, net asked, transport used (path), warnings. */
+ * info, launch source, net asked, transport used (path), gpudirect_rdma
+ * (what this run observed: nrt_gdr_json), warnings. */
 void nrt_meta(struct nrt_ctx *c, struct bm_out *out);
 /* A path as a JSON object (for --compare rows or meta). */
 json_t *nrt_path_json(const struct nrt_comm *nc);
@@ -330,6 +349,17 @@ float	 nrt_fp162f(uint16_t h);
  * unit tests. nranks 1 gives "none/intra-process". */
 void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 		   struct nrt_path *p);
+/* nvidia_peermem (or the older nv_peer_mem / nv_mem peer client), which
+ * NCCL's IB plugin wants for GPUDirect RDMA without dma-buf, under root
+ * ("" for this machine): 1 loaded, 0 not loaded, -ENOENT unknown (neither
+ * /sys/module nor /proc/modules readable). */
+int nrt_peermem_loaded(const char *root);
+
+/* meta "gpudirect_rdma": what this run observed, and nothing else:
+ * NCCL's log lines of path p, peermem (as nrt_peermem_loaded), the CUDA
+ * device attribute (1, 0; -1 not queried). */
+json_t *nrt_gdr_json(const struct nrt_path *p, int peermem, int gpu_attr);
+
 /* The algorithm and protocol NCCL chose, from the TUNING lines logged since
  * the last call ("Best tuning, algorithm, X, protocol, Y" or "N Bytes ->
  * Algo A proto P"): the last one seen. "unknown" when none (one rank: NCCL

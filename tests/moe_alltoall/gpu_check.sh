@@ -1,7 +1,8 @@
 #!/bin/sh
 # moe_alltoall on a real GPU (exit 77 where there is none): run one pattern
 # with the in-run check and -J, then hold the JSON to what it may claim:
-# the data check passed with every planned step checked.
+# the data check passed with every planned step checked, and the meta
+# states GPUDirect RDMA only as observed (no fixed sentence about GB10).
 #   gpu_check.sh EXE ARGS...
 exe=$1; shift
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -16,9 +17,17 @@ command -v python3 >/dev/null || {
 python3 - "$dir/run.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-s = d["summary"]
+s, m = d["summary"], d["meta"]
 assert s["data_check"] == "passed", s
 assert s["checks_planned"] > 0 and s["checks_done"] == s["checks_planned"], s
 assert s["wrong_total"] == 0, s
-print("ok:", s["checks_done"], "steps checked")
+assert "gpudirect_rdma_note" not in m, "fixed GPUDirect RDMA sentence in meta"
+assert "does not offer" not in json.dumps(m), "unobserved claim in meta"
+g = m["gpudirect_rdma"]
+assert g["nvidia_peermem"] in ("loaded", "not loaded", None), g
+assert g["cuda_gpudirect_rdma_supported"] in (True, False, None), g
+# one rank crosses no network: NCCL logged no NET connection
+if m["nranks"] == 1:
+    assert g["nccl_connection_gdrdma"] is None, g
+print("ok:", s["checks_done"], "steps checked;", "gpudirect_rdma", g)
 PY

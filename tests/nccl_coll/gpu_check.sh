@@ -8,7 +8,7 @@
 #                                    a run stopped before its first check
 #                                    does not claim the check passed
 #   gpu_check.sh EXE claims          what the JSON claims: every planned
-#                                    check made
+#                                    check made, GPUDirect RDMA as observed
 exe=$1; what=$2; shift 2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 src=$(dirname "$0")
@@ -59,7 +59,11 @@ assert len(rows) == 40, len(rows)
 made = sum(("oop_wrong" in r) + ("ip_wrong" in r) for r in rows)
 assert made == 72 == s["checks_planned"] == s["checks_done"], (made, s)
 assert s["wrong_total"] == 0, s
-print("ok: claims", s["checks_done"])
+g = m["gpudirect_rdma"]
+assert g["nccl_connection_gdrdma"] is None, g   # one rank: no NET path
+assert g["nvidia_peermem"] in ("loaded", "not loaded", None), g
+assert g["cuda_gpudirect_rdma_supported"] in (True, False, None), g
+print("ok: claims", s["checks_done"], g)
 PY
 	;;
 esac
