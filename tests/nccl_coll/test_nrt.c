@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * nccl_rt without a GPU: the option defaults (one --timeout default for
- * every wait), the GPUDirect RDMA lines of NCCL's log and the peermem
- * probe, and what the data-check summary may claim.
+ * nccl_rt's parts that need no GPU, on real processes and real files:
+ * the option defaults (one --timeout default), --local forking (real
+ * children, their environment, the worst exit status, survivors stopped),
+ * NCCL's environment as nrt_env_setup leaves it, the GPUDirect RDMA lines
+ * of NCCL's log and the peermem probe, and what the data-check summary may
+ * claim.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bm_test.h"
-#include "nccl_rt.h"
+#include "nrt_check.h"
+#include "nrt_log.h"
+#include "nrt_opts.h"
+#include "spawn.h"
 
 /* Every wait of nccl_rt uses --timeout, whose default is the common one. */
 static void test_timeout_default(void)
@@ -23,6 +32,148 @@ static void test_timeout_default(void)
 	c.timeout_ms = 2500;
 	nrt_opts_from_common(&o, &c);
 	EXPECT_EQ(o.timeout_ms, 2500);
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_NET, "tcp"), 1);
+	EXPECT_EQ(o.net, NRT_NET_SOCKET);
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_NET, "carrier-pigeon"), -EINVAL);
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_LOCAL, "65"), -EINVAL);
+	EXPECT_EQ(nrt_opt(&o, 'x', "1"), 0);
+}
+
+/* Each child: check what the spawn gave it, exit with a status chosen by
+ * its rank (codes[rank]; 255: hang until killed). */
+static const int *codes;
+
+static int child_env(int rank, void *arg)
+{
+	char want[16];
+
+	snprintf(want, sizeof(want), "%d", rank);
+	setenv("TEST_NRT_CHILD", want, 1);
+	return *(int *)arg;
+}
+
+static int spawn_codes(const int *c, int n, int grace_ms, int setup_ret)
+{
+	struct bm_spawn_cfg cfg = { .n = n, .grace_ms = grace_ms,
+				    .child_setup = child_env,
+				    .arg = &setup_ret };
+	int rank = -1, code = -1, ret;
+
+	codes = c;
+	ret = bm_spawn_local(&cfg, &rank, &code);
+	if (ret == 0) {	/* a child */
+		const char *lr = getenv("LOCAL_RANK");
+		const char *me = getenv("TEST_NRT_CHILD");
+
+		if (!lr || atoi(lr) != rank || !me || atoi(me) != rank)
+			_exit(100);
+		if (codes[rank] == 255)
+			for (;;)
+				pause();
+		if (codes[rank] == 254)
+			raise(SIGKILL);
+		_exit(codes[rank]);
+	}
+	EXPECT_EQ(ret, 1);
+	return code;
+}
+
+static void test_spawn(void)
+{
+	uint64_t t0;
+	struct bm_spawn_cfg bad = { .n = 0 };
+	int r, e;
+
+	EXPECT_EQ(spawn_codes((const int[]){ 0, 0, 0 }, 3, 1000, 0), 0);
+	EXPECT_EQ(spawn_codes((const int[]){ 0, 77, 0 }, 3, 1000, 0), 77);
+	/* a failure wins over a skip, whichever ends first */
+	EXPECT_EQ(spawn_codes((const int[]){ 77, 3, 0 }, 3, 1000, 0), 3);
+	EXPECT_EQ(spawn_codes((const int[]){ 3, 77, 0 }, 3, 1000, 0), 3);
+	/* killed by a signal: a failure */
+	EXPECT_EQ(spawn_codes((const int[]){ 0, 254 }, 2, 1000, 0), 1);
+	/* child_setup failing ends the child with its status */
+	EXPECT_EQ(spawn_codes((const int[]){ 0, 0 }, 2, 1000, 5), 5);
+	/* a rank fails, another hangs: stopped after the grace time */
+	t0 = bm_now_ns();
+	EXPECT_EQ(spawn_codes((const int[]){ 2, 255 }, 2, 300, 0), 2);
+	EXPECT((bm_now_ns() - t0) / 1000000 < 5000);
+	EXPECT_EQ(bm_spawn_local(&bad, &r, &e), -EINVAL);
+	EXPECT(bm_free_port() > 0);
+}
+
+/* nrt_launch: children are ranks 0..N-1 of N on 127.0.0.1:port. */
+static void test_launch(void)
+{
+	struct nrt_opts o = NRT_OPTS_INIT;
+	int code = -1, ret;
+
+	o.local = 2;
+	o.timeout_ms = 1000;
+	ret = nrt_launch(&o, &code);
+	if (ret == 0) {
+		int ok = o.rank >= 0 && o.rank < 2 && o.nranks == 2 &&
+			 o.local == 0 && o.peer &&
+			 !strncmp(o.peer, "127.0.0.1:", 10) &&
+			 atoi(getenv("LOCAL_RANK")) == o.rank;
+
+		_exit(ok ? 0 : 1);
+	}
+	EXPECT_EQ(ret, 1);
+	EXPECT_EQ(code, 0);
+	/* --local with --rank: a usage error, nothing forked */
+	o = NRT_OPTS_INIT;
+	o.local = 2;
+	o.rank = 0;
+	EXPECT_EQ(nrt_launch(&o, &code), 1);
+	EXPECT_EQ(code, BM_EXIT_USAGE);
+	o = NRT_OPTS_INIT;
+	EXPECT_EQ(nrt_launch(&o, &code), 0);	/* --local off */
+}
+
+/* nrt_env_setup in a child (it changes the environment): 0 if it did
+ * what nrt_log.h says. */
+static int env_child(void)
+{
+	struct nrt_opts o = NRT_OPTS_INIT;
+	struct nrt_log l;
+	const char *f;
+	char want[64];
+
+	unsetenv("NCCL_DEBUG_FILE");
+	unsetenv("NCCL_DEBUG_SUBSYS");
+	setenv("NCCL_DEBUG", "WARN", 1);
+	setenv("NCCL_IB_DISABLE", "0", 1);	/* the user's: kept */
+	o.net = NRT_NET_SOCKET;
+	o.socket_ifname = "lo";
+	nrt_env_setup(&o, 2, &l);
+	f = getenv("NCCL_DEBUG_FILE");
+	snprintf(want, sizeof(want), "netroof-nccl.%d.log", (int)getpid());
+	if (strcmp(getenv("NCCL_NET"), "Socket") ||
+	    strcmp(getenv("NCCL_IB_DISABLE"), "0") ||
+	    strcmp(getenv("NCCL_SOCKET_IFNAME"), "lo") ||
+	    strcmp(getenv("NCCL_DEBUG"), "INFO") ||
+	    strcmp(getenv("NCCL_RUNTIME_CONNECT"), "0") ||
+	    strcmp(getenv("NCCL_DEBUG_SUBSYS"), "INIT,NET,GRAPH,ENV") ||
+	    !f || strcmp(f, l.path) || !strstr(f, want) || !l.ours)
+		return 1;
+	/* the user's file, %p expanded, is read and never removed */
+	setenv("NCCL_DEBUG_FILE", "/tmp/x.%p.log", 1);
+	nrt_env_setup(&o, 1, &l);
+	snprintf(want, sizeof(want), "/tmp/x.%d.log", (int)getpid());
+	if (strcmp(l.path, want) || l.ours)
+		return 2;
+	return 0;
+}
+
+static void test_env(void)
+{
+	pid_t p = fork();
+	int st;
+
+	if (p == 0)
+		_exit(env_child());
+	EXPECT(waitpid(p, &st, 0) == p && WIFEXITED(st));
+	EXPECT_EQ(WEXITSTATUS(st), 0);
 }
 
 static void parse(const char *text, int nranks, struct nrt_path *p)
@@ -187,7 +338,11 @@ static void test_verdict(void)
 int main(void)
 {
 	bm_log_init("test_nrt", -1);
+	bm_log_set_level(BM_LOG_ERR);
 	test_timeout_default();
+	test_spawn();
+	test_launch();
+	test_env();
 	test_gdr_log();
 	test_peermem();
 	test_verdict();
