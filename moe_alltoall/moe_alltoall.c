@@ -58,7 +58,7 @@
 #include <string.h>
 
 #include "a2a.h"
-#include "config.h"
+#include "front.h"
 
 enum {
 	KEY_PATTERN = 'P',
@@ -106,9 +106,7 @@ static const struct bm_opt opt_tab[] = {
     {"ep", KEY_EP, "N", "EP size for --routing-only (default 2)"},
     {"list", KEY_LIST, NULL, "list patterns and routing generators"},
     {"no-samples", KEY_NO_SAMPLES, NULL, "leave raw samples out of JSON"},
-#ifdef A2A_HAVE_NCCL
     NRT_OPTS,
-#endif
     BM_OPTS_OOB,
     BM_OPTS_OUT,
     BM_OPT_END};
@@ -126,13 +124,16 @@ static const char epilogue[] =
     "  moe_alltoall --routing-only --ep 2 -R matrix:skew.txt   (no GPU)\n"
     "\n"
     "GPUDirect RDMA: DeepEP, pplx-kernels and NCCL's device-initiated EP "
-    "kernels\nneed GPUDirect RDMA (the NIC writing GPU memory, NVSHMEM/"
-    "IBGDA). GB10 (DGX\nSpark) does not offer it, so they do not run "
-    "there; moe_alltoall measures what\ndoes: host-launched NCCL "
-    "(grouped send/recv, all-gather, reduce-scatter,\nall-reduce) over "
-    "RoCE or sockets. Its DeepEP-style byte column is an\naccounting "
-    "for comparison, not a DeepEP run. A host-proxy path (verbs into\n"
-    "pinned host memory) is not implemented yet.\n"
+    "kernels\nneed GPUDirect RDMA (the NIC reading and writing GPU memory, "
+    "NVSHMEM/IBGDA).\nOn GB10 (DGX Spark) NCCL's GPUDirect RDMA status is "
+    "conservative by default\n(NCCL_NET_GDR_LEVEL; netroof's reference "
+    "facts). Each run records what it\nobserved in the JSON meta "
+    "\"gpudirect_rdma\" (NCCL's GDR log lines, nvidia_peermem,\nthe CUDA "
+    "device attribute). moe_alltoall measures host-launched NCCL "
+    "(grouped\nsend/recv, all-gather, reduce-scatter, all-reduce) over "
+    "RoCE or sockets. Its\nDeepEP-style byte column is an accounting for "
+    "comparison, not a DeepEP run.\nA host-proxy path (verbs into pinned "
+    "host memory) is not implemented yet.\n"
     "Exit: 0 ok, 1 failure or data check failed, 2 usage, 77 no GPU / "
     "built without\nNCCL (--routing-only needs neither).\n";
 
@@ -150,26 +151,102 @@ static void list(FILE *f)
 	int i;
 
 	fprintf(f, "patterns:%s\n",
-#ifdef A2A_HAVE_NCCL
-		""
-#else
-		" (not built: configure with NCCL)"
-#endif
-	);
-	for (i = 0; i < A2A_PAT_N; i++)
-		fprintf(f, "  %-8s %s\n", a2a_patterns[i].name,
-			a2a_patterns[i].desc);
+		HAVE_NCCL ? "" : " (not built: configure with NCCL)");
+	for (i = 0; a2a_patterns[i]; i++)
+		fprintf(f, "  %-8s %s\n", a2a_patterns[i]->name,
+			a2a_patterns[i]->desc);
 	fprintf(f, "routing:\n");
 	for (i = 0; i < A2A_GEN_NKINDS; i++)
 		fprintf(f, "  %-8s %s\n", a2a_routing_table[i]->name,
 			a2a_routing_table[i]->desc);
 }
 
+/* One of moe_alltoall's own options (nrt_parse_opts): 0 or -EINVAL. */
+static int a2a_opt(void *ctx, int c, const char *arg)
+{
+	struct a2a_params *p = ctx;
+	int ret		     = 0;
+	long v;
+
+	switch (c) {
+	case KEY_PATTERN:
+		p->pattern = a2a_pattern_find(arg);
+		if (!p->pattern) {
+			BM_ERR("-P %s: want a2a, agrs or eptp", arg);
+			ret = -EINVAL;
+		}
+		break;
+	case KEY_ROUTING:
+		ret = a2a_gen_parse(arg, &p->gen);
+		if (ret)
+			BM_ERR("-R %s: want uniform, zipf[:S] (S 0..10), "
+			       "matrix:FILE or trace:FILE",
+			       arg);
+		break;
+	case KEY_SEED:
+		ret = bm_parse_u64(arg, &p->gen.seed);
+		if (ret)
+			BM_ERR("--seed %s: not a number", arg);
+		break;
+	case KEY_MODEL:
+		p->model = arg;
+		break;
+	case KEY_HIDDEN:
+	case KEY_EXPERTS:
+	case KEY_TOPK:
+		ret = bm_parse_int(arg, 1, 1 << 20, &v);
+		if (ret) {
+			BM_ERR("%s: want 1..%d", arg, 1 << 20);
+			break;
+		}
+		if (c == KEY_HIDDEN)
+			p->hidden_ovr = (int)v;
+		else if (c == KEY_EXPERTS)
+			p->experts_ovr = (int)v;
+		else
+			p->topk_ovr = (int)v;
+		break;
+	case KEY_EXPERT_US:
+	case KEY_WEIGHT_BITS: {
+		double d;
+
+		ret = bm_parse_double(arg, &d);
+		if (ret || d < 0 || d > 1e6) {
+			BM_ERR("%s: want a number >= 0", arg);
+			ret = -EINVAL;
+			break;
+		}
+		if (c == KEY_EXPERT_US)
+			p->expert_us = d;
+		else
+			p->weight_bits = d;
+		break;
+	}
+	case KEY_ROUTING_ONLY:
+		p->routing_only = true;
+		break;
+	case KEY_EP:
+		ret = bm_parse_int(arg, 1, 1024, &v);
+		if (ret)
+			BM_ERR("--ep %s: want 1..1024", arg);
+		p->ep = (int)v;
+		break;
+	case KEY_LIST:
+		p->list = true;
+		break;
+	case KEY_NO_SAMPLES:
+		p->no_samples = true;
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	return ret ? -EINVAL : 0;
+}
+
 static int parse_args(struct a2a_params *p, int argc, char **argv)
 {
-	struct bm_getopt g;
-	long v;
-	int c, ret = 0;
+	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->com	       = BM_COMMON_INIT(1, 256, 200, 20, BM_OOB_DEFAULT_PORT);
@@ -179,108 +256,9 @@ static int parse_args(struct a2a_params *p, int argc, char **argv)
 	p->model       = "qwen3-coder-30b-a3b";
 	p->weight_bits = 4.156;
 	p->ep	       = 2;
-#ifdef A2A_HAVE_NCCL
-	p->nrt = NRT_OPTS_INIT;
-#endif
-	if (bm_getopt_init(&g, opt_tab))
-		return -ENOMEM;
-	while (!ret && (c = bm_getopt_next(&g, argc, argv)) != -1) {
-		ret = bm_common_opt(&p->com, c, optarg);
-		if (ret > 0) {
-			ret = 0;
-			continue;
-		}
-		if (ret < 0)
-			break;
-#ifdef A2A_HAVE_NCCL
-		ret = nrt_opt(&p->nrt, c, optarg);
-		if (ret > 0) {
-			ret = 0;
-			continue;
-		}
-		if (ret < 0)
-			break;
-#endif
-		switch (c) {
-		case KEY_PATTERN:
-			ret = a2a_pattern_parse(optarg, &p->pattern);
-			if (ret)
-				BM_ERR("-P %s: want a2a, agrs or eptp", optarg);
-			break;
-		case KEY_ROUTING:
-			ret = a2a_gen_parse(optarg, &p->gen);
-			if (ret)
-				BM_ERR(
-				    "-R %s: want uniform, zipf[:S] (S 0..10), "
-				    "matrix:FILE or trace:FILE",
-				    optarg);
-			break;
-		case KEY_SEED:
-			ret = bm_parse_u64(optarg, &p->gen.seed);
-			if (ret)
-				BM_ERR("--seed %s: not a number", optarg);
-			break;
-		case KEY_MODEL:
-			p->model = optarg;
-			break;
-		case KEY_HIDDEN:
-		case KEY_EXPERTS:
-		case KEY_TOPK:
-			ret = bm_parse_int(optarg, 1, 1 << 20, &v);
-			if (ret) {
-				BM_ERR("%s: want 1..%d", optarg, 1 << 20);
-				break;
-			}
-			if (c == KEY_HIDDEN)
-				p->hidden_ovr = (int)v;
-			else if (c == KEY_EXPERTS)
-				p->experts_ovr = (int)v;
-			else
-				p->topk_ovr = (int)v;
-			break;
-		case KEY_EXPERT_US:
-		case KEY_WEIGHT_BITS: {
-			double d;
-
-			ret = bm_parse_double(optarg, &d);
-			if (ret || d < 0 || d > 1e6) {
-				BM_ERR("%s: want a number >= 0", optarg);
-				ret = -EINVAL;
-				break;
-			}
-			if (c == KEY_EXPERT_US)
-				p->expert_us = d;
-			else
-				p->weight_bits = d;
-			break;
-		}
-		case KEY_ROUTING_ONLY:
-			p->routing_only = true;
-			break;
-		case KEY_EP:
-			ret = bm_parse_int(optarg, 1, 1024, &v);
-			if (ret)
-				BM_ERR("--ep %s: want 1..1024", optarg);
-			p->ep = (int)v;
-			break;
-		case KEY_LIST:
-			p->list = true;
-			break;
-		case KEY_NO_SAMPLES:
-			p->no_samples = true;
-			break;
-		default:
-			ret = -EINVAL;
-			break;
-		}
-	}
-	if (!ret && optind < argc) {
-		BM_ERR("unexpected argument '%s'", argv[optind]);
-		ret = -EINVAL;
-	}
-	bm_getopt_free(&g);
-	if (!ret)
-		ret = bm_common_check(&p->com);
+	p->pattern     = &a2a_pat_a2a;
+	p->nrt	       = NRT_OPTS_INIT;
+	ret = nrt_parse_opts(opt_tab, argc, argv, &p->com, &p->nrt, a2a_opt, p);
 	if (!ret && (p->com.sweep.min < 1 || p->com.sweep.max > 65536)) {
 		BM_ERR("tokens per step: want 1..65536");
 		ret = -EINVAL;
@@ -320,38 +298,24 @@ static int load_geom(struct a2a_params *p)
 int main(int argc, char **argv)
 {
 	struct a2a_params p;
+	int code;
 
 	bm_log_init(A2A_TOOL, -1);
-	if (parse_args(&p, argc, argv)) {
-		usage(stderr);
-		return BM_EXIT_USAGE;
-	}
-	if (p.com.help) {
-		usage(stdout);
-		return BM_EXIT_OK;
-	}
-	if (p.com.version) {
-		bm_print_version(stdout, A2A_TOOL);
-		return BM_EXIT_OK;
-	}
+	code = bm_front(A2A_TOOL, parse_args(&p, argc, argv), &p.com, usage);
+	if (code >= 0)
+		return code;
 	if (p.list) {
 		list(stdout);
 		return BM_EXIT_OK;
 	}
-	if (p.com.quiet)
-		bm_log_set_level(BM_LOG_WARN);
 	if (load_geom(&p))
 		return BM_EXIT_USAGE;
 	if (p.routing_only)
 		return a2a_routing_only(&p, argc, argv);
-#ifdef A2A_HAVE_NCCL
+#if HAVE_NCCL
 	return a2a_run_nccl(&p, argc, argv);
 #else
-	fprintf(stderr,
-		"%s: pattern '%s' needs NCCL and CUDA: this build has "
-		"neither (configure with -Dnccl=enabled); --routing-only works "
-		"without them. Skipping (exit 77)\n",
-		A2A_TOOL, a2a_patterns[p.pattern].name);
-	return BM_EXIT_UNAVAIL;
+	return nrt_not_built(&p.nrt, A2A_TOOL,
+			     "--routing-only works without them");
 #endif
 }

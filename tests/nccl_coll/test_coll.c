@@ -13,32 +13,33 @@
 #include "bm_test.h"
 #include "config.h"
 #include "coll.h"
-#include "nccl_rt.h"
+#include "half.h"
+#include "nrt_log.h"
 
 static void test_factors(void)
 {
-	const struct coll_ops *t = coll_ops_table;
+	const struct coll_ops *const *t = coll_ops_table;
 
-	EXPECT_NEAR(t[COLL_ALLREDUCE].bus_factor(1), 0.0, 1e-12);
-	EXPECT_NEAR(t[COLL_ALLREDUCE].bus_factor(2), 1.0, 1e-12);
-	EXPECT_NEAR(t[COLL_ALLREDUCE].bus_factor(8), 1.75, 1e-12);
-	EXPECT_NEAR(t[COLL_ALLGATHER].bus_factor(2), 0.5, 1e-12);
-	EXPECT_NEAR(t[COLL_REDUCESCATTER].bus_factor(4), 0.75, 1e-12);
-	EXPECT_NEAR(t[COLL_BROADCAST].bus_factor(8), 1.0, 1e-12);
-	EXPECT_NEAR(t[COLL_SENDRECV].bus_factor(2), 1.0, 1e-12);
+	EXPECT_NEAR(t[COLL_ALLREDUCE]->bus_factor(1), 0.0, 1e-12);
+	EXPECT_NEAR(t[COLL_ALLREDUCE]->bus_factor(2), 1.0, 1e-12);
+	EXPECT_NEAR(t[COLL_ALLREDUCE]->bus_factor(8), 1.75, 1e-12);
+	EXPECT_NEAR(t[COLL_ALLGATHER]->bus_factor(2), 0.5, 1e-12);
+	EXPECT_NEAR(t[COLL_REDUCESCATTER]->bus_factor(4), 0.75, 1e-12);
+	EXPECT_NEAR(t[COLL_BROADCAST]->bus_factor(8), 1.0, 1e-12);
+	EXPECT_NEAR(t[COLL_SENDRECV]->bus_factor(2), 1.0, 1e-12);
 }
 
 static void test_counts(void)
 {
 	size_t s, r;
 
-	coll_ops_table[COLL_ALLGATHER].counts(1024, 4, &s, &r);
+	coll_ops_table[COLL_ALLGATHER]->counts(1024, 4, &s, &r);
 	EXPECT_EQ(s, 256);
 	EXPECT_EQ(r, 1024);
-	coll_ops_table[COLL_REDUCESCATTER].counts(1024, 4, &s, &r);
+	coll_ops_table[COLL_REDUCESCATTER]->counts(1024, 4, &s, &r);
 	EXPECT_EQ(s, 1024);
 	EXPECT_EQ(r, 256);
-	coll_ops_table[COLL_ALLREDUCE].counts(7, 2, &s, &r);
+	coll_ops_table[COLL_ALLREDUCE]->counts(7, 2, &s, &r);
 	EXPECT_EQ(s, 7);
 	EXPECT_EQ(r, 7);
 	EXPECT_EQ(coll_round_size(COLL_ALLGATHER, COLL_BF16, 2, 10), 8);
@@ -71,9 +72,9 @@ static void test_check(void)
 			if (t == COLL_FP32)
 				((float *)out)[i] = sum;
 			else if (t == COLL_BF16)
-				((uint16_t *)out)[i] = nrt_f2bf16(sum);
+				((uint16_t *)out)[i] = bm_f2bf16(sum);
 			else
-				((uint16_t *)out)[i] = nrt_f2fp16(sum);
+				((uint16_t *)out)[i] = bm_f2fp16(sum);
 		}
 		EXPECT_EQ(coll_count_wrong(COLL_ALLREDUCE, t, out, COUNT, 1, N,
 					   0), 0);
@@ -108,26 +109,26 @@ static void test_check(void)
 
 static void test_half(void)
 {
-	EXPECT_EQ(nrt_f2bf16(1.0f), 0x3f80);
-	EXPECT_EQ(nrt_f2bf16(-2.0f), 0xc000);
-	EXPECT_NEAR(nrt_bf162f(0x4049), 3.140625, 1e-9);
+	EXPECT_EQ(bm_f2bf16(1.0f), 0x3f80);
+	EXPECT_EQ(bm_f2bf16(-2.0f), 0xc000);
+	EXPECT_NEAR(bm_bf162f(0x4049), 3.140625, 1e-9);
 	/* 1 + 2^-8 is halfway between bf16 1.0 and 1.0078125: to even */
-	EXPECT_EQ(nrt_f2bf16(1.00390625f), 0x3f80);
-	EXPECT_EQ(nrt_f2fp16(1.0f), 0x3c00);
-	EXPECT_EQ(nrt_f2fp16(-2.5f), 0xc100);
-	EXPECT_EQ(nrt_f2fp16(65504.0f), 0x7bff);
-	EXPECT_EQ(nrt_f2fp16(1e6f), 0x7c00);
-	EXPECT_EQ(nrt_f2fp16(5.9604645e-08f), 0x0001);	/* smallest subnormal */
-	EXPECT_NEAR(nrt_fp162f(0x0001), 5.9604645e-08, 1e-15);
-	EXPECT_NEAR(nrt_fp162f(0x3555), 0.33325195, 1e-7);
+	EXPECT_EQ(bm_f2bf16(1.00390625f), 0x3f80);
+	EXPECT_EQ(bm_f2fp16(1.0f), 0x3c00);
+	EXPECT_EQ(bm_f2fp16(-2.5f), 0xc100);
+	EXPECT_EQ(bm_f2fp16(65504.0f), 0x7bff);
+	EXPECT_EQ(bm_f2fp16(1e6f), 0x7c00);
+	EXPECT_EQ(bm_f2fp16(5.9604645e-08f), 0x0001);	/* smallest subnormal */
+	EXPECT_NEAR(bm_fp162f(0x0001), 5.9604645e-08, 1e-15);
+	EXPECT_NEAR(bm_fp162f(0x3555), 0.33325195, 1e-7);
 	/* integers are exact up to 256 in bf16, 2048 in fp16 */
 	for (int i = -2048; i <= 2048; i++) {
 		if (i >= -256 && i <= 256)
-			EXPECT_NEAR(nrt_bf162f(nrt_f2bf16((float)i)), i, 1e-9);
-		EXPECT_NEAR(nrt_fp162f(nrt_f2fp16((float)i)), i, 1e-9);
+			EXPECT_NEAR(bm_bf162f(bm_f2bf16((float)i)), i, 1e-9);
+		EXPECT_NEAR(bm_fp162f(bm_f2fp16((float)i)), i, 1e-9);
 	}
-	EXPECT_NEAR(nrt_bf162f(nrt_f2bf16(257.0f)), 256, 1e-9);	/* to even */
-	EXPECT_NEAR(nrt_bf162f(nrt_f2bf16(259.0f)), 260, 1e-9);
+	EXPECT_NEAR(bm_bf162f(bm_f2bf16(257.0f)), 256, 1e-9);	/* to even */
+	EXPECT_NEAR(bm_bf162f(bm_f2bf16(259.0f)), 260, 1e-9);
 }
 
 static void test_presets(void)

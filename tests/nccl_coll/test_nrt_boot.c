@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bm_test.h"
-#include "nccl_rt.h"
+#include "nrt_boot.h"
 
 #define BLOB 128
 
@@ -42,7 +42,7 @@ static pid_t rank_proc(int rank, uint16_t port, const char *params,
 
 	if (pid == 0) {
 		struct nrt_opts o = NRT_OPTS_INIT;
-		struct nrt_ctx c;
+		struct nrt_boot c;
 		unsigned char id[BLOB], all[2 * BLOB];
 		char peer[64];
 		int ret, i;
@@ -55,7 +55,7 @@ static pid_t rank_proc(int rank, uint16_t port, const char *params,
 		o.timeout_ms = timeout_ms;
 		o.tool = "test_nrt";
 		o.params = params;
-		ret = nrt_bootstrap(&c, &o);
+		ret = nrt_boot_open(&c, &o);
 		if (ret)
 			_exit(-ret & 0xff);
 		if (c.rank != rank || c.nranks != 2)
@@ -74,7 +74,7 @@ static pid_t rank_proc(int rank, uint16_t port, const char *params,
 		if (!ret && (memcmp(all, all + BLOB, BLOB) ||
 			     !memcmp(all, (unsigned char[BLOB]){ 0 }, BLOB)))
 			ret = -100;
-		nrt_fini(&c);
+		nrt_boot_close(&c);
 		_exit(-ret & 0xff);
 	}
 	return pid;

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/* Fork local ranks and wait for them (see spawn.h). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bm.h"
+#include "spawn.h"
+
+uint16_t bm_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	uint16_t port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return 0;
+	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &al))
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* The worse of two exit statuses: a failure beats a skip beats success. */
+static int worse(int a, int b)
+{
+	if (a != 0 && a != BM_EXIT_UNAVAIL)
+		return a;
+	if (b != 0 && b != BM_EXIT_UNAVAIL)
+		return b;
+	return a ? a : b;
+}
+
+static void child(const struct bm_spawn_cfg *cfg, int i)
+{
+	char lr[16];
+	int ret;
+
+	snprintf(lr, sizeof(lr), "%d", i);
+	setenv("LOCAL_RANK", lr, 1);
+	if (cfg->child_setup && (ret = cfg->child_setup(i, cfg->arg)))
+		_exit(ret > 0 && ret < 256 ? ret : BM_EXIT_FAIL);
+}
+
+int bm_spawn_local(const struct bm_spawn_cfg *cfg, int *rank_p, int *exit_p)
+{
+	int i, n = cfg->n, worst = 0, alive, status;
+	uint64_t kill_at = 0;	/* 0: nobody failed yet */
+	pid_t *pids;
+
+	if (n < 1 || n > BM_SPAWN_MAX)
+		return -EINVAL;
+	pids = calloc((size_t)n, sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	fflush(NULL);	/* or the children print the parent's buffers */
+	for (i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p < 0) {
+			BM_ERR("fork: %s", strerror(errno));
+			n = i;
+			worst = BM_EXIT_FAIL;
+			kill_at = 1;	/* stop the ones made, now */
+			break;
+		}
+		if (p == 0) {
+			free(pids);
+			child(cfg, i);
+			*rank_p = i;
+			return 0;
+		}
+		pids[i] = p;
+	}
+	alive = n;
+	while (alive > 0) {
+		pid_t p = waitpid(-1, &status, kill_at ? WNOHANG : 0);
+		int code;
+
+		if (p == 0) {	/* WNOHANG and nobody done yet */
+			if (bm_now_ns() >= kill_at) {
+				for (i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+				kill_at = UINT64_MAX;
+			}
+			usleep(50000);
+			continue;
+		}
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (pids[i] == p)
+				pids[i] = -1;
+		alive--;
+		if (WIFEXITED(status)) {
+			code = WEXITSTATUS(status);
+		} else {
+			BM_ERR("local rank (pid %d) killed by signal %d",
+			       (int)p, WIFSIGNALED(status) ? WTERMSIG(status) :
+							     0);
+			code = BM_EXIT_FAIL;
+		}
+		worst = worse(worst, code);
+		if (code != 0 && code != BM_EXIT_UNAVAIL && !kill_at)
+			/* the survivors will time out; give them that long */
+			kill_at = bm_now_ns() +
+				  (uint64_t)cfg->grace_ms * 1000000ull;
+	}
+	free(pids);
+	*exit_p = worst;
+	return 1;
+}

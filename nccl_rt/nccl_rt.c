@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nccl_rt: the GPU, the communicators and their proof of path, stream
+ * waits with a deadline, timing helpers (the contract is in nccl_rt.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nccl_rt.h"
+
+/* ---- GB10 / RoCE traps, from the environment and /sys ---- */
+
+static void add_warning(struct nrt_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add_warning(struct nrt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->nwarnings >= 8)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->warnings[c->nwarnings], sizeof(c->warnings[0]), fmt, ap);
+	va_end(ap);
+	BM_WARN("%s", c->warnings[c->nwarnings]);
+	c->nwarnings++;
+}
+
+static int read_sys(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* replaced by diag/ (issue 17) */
+static void check_traps(struct nrt_ctx *c)
+{
+	const char *hca = getenv("NCCL_IB_HCA");
+	DIR *d;
+	struct dirent *e;
+	char path[512], buf[128], buf2[128];
+	int nib = 0;
+
+	if (c->boot.o.net == NRT_NET_SOCKET)
+		return;
+	d = opendir("/sys/class/infiniband");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long mtu = 0;
+
+		if (e->d_name[0] == '.')
+			continue;
+		nib++;
+		/* RoCE MTU is the netdev's, capped by the port's active_mtu */
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/device/net", e->d_name);
+		DIR *nd = opendir(path);
+		struct dirent *ne;
+
+		while (nd && (ne = readdir(nd))) {
+			if (ne->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/sys/class/net/%s/mtu",
+				 ne->d_name);
+			if (!read_sys(path, buf, sizeof(buf)))
+				mtu = atol(buf);
+			if (mtu && mtu < 4200)
+				add_warning(c, "%s (%s) MTU %ld: RoCE packets "
+					    "carry 1 KiB; set MTU 9000 on both "
+					    "nodes", e->d_name, ne->d_name,
+					    mtu);
+		}
+		if (nd)
+			closedir(nd);
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/device/current_link_width",
+			 e->d_name);
+		snprintf(buf2, sizeof(buf2), "%s", "");
+		if (!read_sys(path, buf, sizeof(buf))) {
+			snprintf(path, sizeof(path), "/sys/class/infiniband/"
+				 "%s/device/max_link_width", e->d_name);
+			if (!read_sys(path, buf2, sizeof(buf2)) &&
+			    atoi(buf) < atoi(buf2))
+				add_warning(c, "%s: PCIe link x%s of x%s "
+					    "(degraded link)", e->d_name, buf,
+					    buf2);
+		}
+	}
+	closedir(d);
+	/* GB10: each QSFP port = two RDMA devices, one per PCIe x4 half */
+	if (hca && nib >= 2 && !strchr(hca, ','))
+		add_warning(c, "NCCL_IB_HCA=%s lists one device of %d: on GB10 "
+			    "each port is two PCIe halves; list both for full "
+			    "bandwidth", hca, nib);
+	if (nib && !getenv("NCCL_IB_GID_INDEX"))
+		add_warning(c, "NCCL_IB_GID_INDEX not set: on RoCE check that "
+			    "NCCL picked the RoCE v2 IPv4 GID (show_gids)");
+}
+
+/* ---- communicators ---- */
+
+static int wait_comm(ncclComm_t comm, int timeout_ms, const char *what)
+{
+	uint64_t deadline = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	ncclResult_t st;
+
+	for (;;) {
+		if (ncclCommGetAsyncError(comm, &st) != ncclSuccess)
+			st = ncclInternalError;
+		if (st == ncclSuccess)
+			return 0;
+		if (st != ncclInProgress) {
+			BM_ERR("%s: %s (%s)", what, ncclGetErrorString(st),
+			       ncclGetLastError(comm));
+			return -EIO;
+		}
+		if (bm_now_ns() > deadline) {
+			BM_ERR("%s: no progress after %d ms (a peer missing or "
+			       "dead?); aborting the communicator", what,
+			       timeout_ms);
+			return -ETIMEDOUT;
+		}
+		usleep(1000);
+	}
+}
+
+int nrt_call_done(ncclComm_t comm, ncclResult_t r, const char *what,
+		  int timeout_ms)
+{
+	uint64_t dl = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	while (r == ncclInProgress && bm_now_ns() < dl)
+		if (ncclCommGetAsyncError(comm, &r) != ncclSuccess)
+			r = ncclInternalError;
+	if (r != ncclSuccess) {
+		BM_ERR("%s: %s (%s)", what, ncclGetErrorString(r),
+		       ncclGetLastError(comm));
+		return r == ncclInProgress ? -ETIMEDOUT : -EIO;
+	}
+	return 0;
+}
+
+int nrt_comm_open(struct nrt_ctx *c, enum nrt_net net, struct nrt_comm *nc)
+{
+	ncclConfig_t cfg = NCCL_CONFIG_INITIALIZER;
+	ncclUniqueId id;
+	uint64_t t0;
+	int ret;
+
+	memset(nc, 0, sizeof(*nc));
+	nc->net = net;
+	nc->timeout_ms = c->boot.o.timeout_ms;
+	memset(&id, 0, sizeof(id));
+	if (c->boot.rank == 0)
+		NCCL_CHECK(ncclGetUniqueId(&id), return -EIO);
+	ret = nrt_bcast(&c->boot, &id, sizeof(id));
+	if (ret) {
+		BM_ERR("sending the NCCL unique id: %s", strerror(-ret));
+		return ret;
+	}
+	cfg.blocking = 0;
+	if (nrt_net_nccl_name(net) && c->boot.nranks > 1)
+		cfg.netName = nrt_net_nccl_name(net);
+	t0 = bm_now_ns();
+	NCCL_CHECK(ncclCommInitRankConfig(&nc->comm, c->boot.nranks, id,
+					  c->boot.rank, &cfg), goto fail);
+	ret = wait_comm(nc->comm, nc->timeout_ms, "ncclCommInitRank");
+	if (ret)
+		goto fail;
+	nc->init_ms = (double)(bm_now_ns() - t0) / 1e6;
+	nrt_log_path(&c->log, c->boot.nranks, nc->net, &nc->path);
+	return 0;
+fail:
+	if (nc->comm)
+		ncclCommAbort(nc->comm);
+	nc->comm = NULL;
+	return ret ? ret : -EIO;
+}
+
+void nrt_comm_close(struct nrt_comm *nc, bool abort)
+{
+	if (!nc->comm)
+		return;
+	if (!abort) {
+		ncclResult_t st = ncclCommFinalize(nc->comm);
+
+		if (st == ncclSuccess || st == ncclInProgress) {
+			uint64_t dl = bm_now_ns() +
+				      (uint64_t)nc->timeout_ms * 1000000ull;
+
+			do {
+				if (ncclCommGetAsyncError(nc->comm, &st))
+					break;
+				if (st == ncclInProgress)
+					usleep(1000);
+			} while (st == ncclInProgress && bm_now_ns() < dl);
+		}
+		abort = st != ncclSuccess;
+	}
+	if (abort)
+		ncclCommAbort(nc->comm);
+	else
+		ncclCommDestroy(nc->comm);
+	nc->comm = NULL;
+}
+
+/* The device's own GPUDirect RDMA attribute: 1, 0, or -1 if CUDA cannot
+ * say (an older driver); a failed query's error is cleared. */
+static int gdr_attr(int device)
+{
+	int v = 0;
+
+	if (cudaDeviceGetAttribute(&v, cudaDevAttrGPUDirectRDMASupported,
+				   device) != cudaSuccess) {
+		(void)cudaGetLastError();
+		return -1;
+	}
+	return v != 0;
+}
+
+int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
+{
+	int ret, ngpu = 0, v;
+	cudaError_t ce;
+	struct cudaDeviceProp prop;
+
+	memset(c, 0, sizeof(*c));
+	c->device = -1;
+	c->gdr_attr = -1;
+	ret = nrt_boot_open(&c->boot, o);
+	if (ret)
+		return ret;
+	nrt_env_setup(&c->boot.o, c->boot.nranks, &c->log);
+	ce = cudaGetDeviceCount(&ngpu);
+	if (ce != cudaSuccess || ngpu < 1) {
+		BM_ERR("no CUDA GPU usable here (%s)", ce != cudaSuccess ?
+		       cudaGetErrorString(ce) : "0 devices");
+		ret = -ENODEV;
+		goto out_boot;
+	}
+	if (o->device >= 0)
+		c->device = o->device;
+	else
+		c->device = (c->boot.launch.local_rank >= 0 ?
+			     c->boot.launch.local_rank : c->boot.rank) % ngpu;
+	if (c->device >= ngpu) {
+		BM_ERR("--device %d but %d GPU(s)", c->device, ngpu);
+		ret = -ENODEV;
+		goto out_boot;
+	}
+	CUDA_CHECK(cudaSetDevice(c->device), ret = -EIO; goto out_boot);
+	CUDA_CHECK(cudaGetDeviceProperties(&prop, c->device),
+		   ret = -EIO; goto out_boot);
+	snprintf(c->gpu_name, sizeof(c->gpu_name), "%s", prop.name);
+	cudaDeviceGetPCIBusId(c->pci_bus_id, sizeof(c->pci_bus_id), c->device);
+	cudaRuntimeGetVersion(&c->cuda_runtime);
+	cudaDriverGetVersion(&c->cuda_driver);
+	c->gdr_attr = gdr_attr(c->device);
+	if (ncclGetVersion(&v) == ncclSuccess)
+		c->nccl_version = v;
+	CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
+		   ret = -EIO; goto out_boot);
+	if (c->boot.nranks > 1)
+		check_traps(c);
+	ret = nrt_comm_open(c, o->net, &c->comm);
+	if (ret)
+		goto out_stream;
+	if (c->comm.path.mismatch && !o->allow_fallback) {
+		ret = -EPROTO;
+		goto out_comm;
+	}
+	return 0;
+out_comm:
+	nrt_comm_close(&c->comm, true);
+out_stream:
+	cudaStreamDestroy(c->stream);
+	c->stream = NULL;
+out_boot:
+	nrt_boot_close(&c->boot);
+	nrt_log_done(&c->log);
+	return ret;
+}
+
+void nrt_fini(struct nrt_ctx *c)
+{
+	nrt_comm_close(&c->comm, false);
+	if (c->stream)
+		cudaStreamDestroy(c->stream);
+	c->stream = NULL;
+	nrt_boot_close(&c->boot);
+	nrt_log_done(&c->log);
+}
+
+json_t *nrt_path_json(const struct nrt_comm *nc)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:f}",
+			 "net_asked", nrt_net_name(nc->net),
+			 "transport", nc->path.transport,
+			 "net_plugin", nc->path.net_plugin,
+			 "detail", nc->path.detail,
+			 "gdr", nc->path.gdr,
+			 "mismatch", nc->path.mismatch,
+			 "channels", nc->path.nchannels,
+			 "init_ms", nc->init_ms);
+}
+
+void nrt_meta(struct nrt_ctx *c, struct bm_out *out)
+{
+	char ver[32];
+	json_t *w = json_array();
+	int i;
+
+	snprintf(ver, sizeof(ver), "%d.%d.%d", c->nccl_version / 10000,
+		 (c->nccl_version / 100) % 100, c->nccl_version % 100);
+	bm_out_meta(out, "nccl_version", json_string(ver));
+	snprintf(ver, sizeof(ver), "%d.%d", c->cuda_runtime / 1000,
+		 (c->cuda_runtime % 1000) / 10);
+	bm_out_meta(out, "cuda_runtime", json_string(ver));
+	snprintf(ver, sizeof(ver), "%d.%d", c->cuda_driver / 1000,
+		 (c->cuda_driver % 1000) / 10);
+	bm_out_meta(out, "cuda_driver", json_string(ver));
+	bm_out_meta(out, "gpu", json_string(c->gpu_name));
+	bm_out_meta(out, "gpu_pci_bus_id", json_string(c->pci_bus_id));
+	bm_out_meta(out, "rank", json_integer(c->boot.rank));
+	bm_out_meta(out, "nranks", json_integer(c->boot.nranks));
+	bm_out_meta(out, "launch_source",
+		    json_string(c->boot.launch.source ? c->boot.launch.source :
+							""));
+	bm_out_meta(out, "net_asked", json_string(nrt_net_name(c->boot.o.net)));
+	bm_out_meta(out, "transport", json_string(c->comm.path.transport));
+	bm_out_meta(out, "path", nrt_path_json(&c->comm));
+	bm_out_meta(out, "gpudirect_rdma",
+		    nrt_gdr_json(&c->comm.path, nrt_peermem_loaded(""),
+				 c->gdr_attr));
+	for (i = 0; i < c->nwarnings; i++)
+		json_array_append_new(w, json_string(c->warnings[i]));
+	bm_out_meta(out, "warnings", w);
+}
+
+/* ---- synchronisation and timing ---- */
+
+int nrt_sync(struct nrt_ctx *c, struct nrt_comm *nc, cudaStream_t s,
+	     int timeout_ms)
+{
+	uint64_t deadline;
+	unsigned spins = 0;
+	cudaError_t ce;
+	ncclResult_t st;
+
+	if (timeout_ms <= 0)
+		timeout_ms = c->boot.o.timeout_ms;
+	deadline = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		ce = cudaStreamQuery(s);
+		if (ce == cudaSuccess)
+			return 0;
+		if (ce != cudaErrorNotReady) {
+			BM_ERR("stream: %s", cudaGetErrorString(ce));
+			return -EIO;
+		}
+		/* checking NCCL's error and the clock every 1024 spins keeps
+		 * the poll loop tight for the small-message latency */
+		if (++spins & 1023)
+			continue;
+		if (nc && nc->comm) {
+			if (ncclCommGetAsyncError(nc->comm, &st) == ncclSuccess &&
+			    st != ncclSuccess && st != ncclInProgress) {
+				BM_ERR("NCCL: %s (%s); aborting",
+				       ncclGetErrorString(st),
+				       ncclGetLastError(nc->comm));
+				nrt_comm_close(nc, true);
+				return -EIO;
+			}
+		}
+		if (bm_now_ns() > deadline) {
+			BM_ERR("operation not done after %d ms (a peer died or "
+			       "hangs?); aborting the communicator", timeout_ms);
+			if (nc)
+				nrt_comm_close(nc, true);
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+int nrt_graph_capture(struct nrt_ctx *c, nrt_launch_fn fn, void *arg,
+		      int reps, cudaGraphExec_t *exec_p)
+{
+	cudaGraph_t g = NULL;
+	cudaGraphExec_t ex = NULL;
+	int i, ret = 0;
+
+	CUDA_CHECK(cudaStreamBeginCapture(c->stream,
+					  cudaStreamCaptureModeRelaxed),
+		   return -EIO);
+	for (i = 0; i < reps && !ret; i++)
+		ret = fn(arg, c->stream);
+	CUDA_CHECK(cudaStreamEndCapture(c->stream, &g), ret = -EIO);
+	if (ret)
+		goto out;
+	CUDA_CHECK(cudaGraphInstantiate(&ex, g, 0), ret = -EIO; goto out);
+	*exec_p = ex;
+out:
+	if (g)
+		cudaGraphDestroy(g);
+	return ret;
+}
+
+void nrt_graph_destroy(cudaGraphExec_t exec)
+{
+	if (exec)
+		cudaGraphExecDestroy(exec);
+}
+
+int nrt_event_us(cudaEvent_t a, cudaEvent_t b, double *us_p)
+{
+	float ms;
+
+	CUDA_CHECK(cudaEventElapsedTime(&ms, a, b), return -EIO);
+	*us_p = (double)ms * 1000.0;
+	return 0;
+}
