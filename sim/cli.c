@@ -75,7 +75,9 @@ static int parse_one(int c, const char *arg, struct sim_opts *o)
 			return bad("--accept (0..1)", arg);
 		return 0;
 	case SIM_K_NET:
-		o->net = arg;
+		if (o->n_net >= SIM_NET_FILES)
+			return bad("--net (at most 8 files)", arg);
+		o->net[o->n_net++] = arg;
 		return 0;
 	case SIM_K_HW:
 		o->hw = arg;
@@ -159,10 +161,11 @@ int sim_ctx_model(struct sim_ctx *c, const char *model, const char *quant)
 	return ret;
 }
 
-int sim_ctx_net(struct sim_ctx *c, const char *transport, const char *net,
+int sim_ctx_net(struct sim_ctx *c, const char *transport,
+		const char *const *nets, int n_net, bool strict, bool *fitted,
 		char *used, size_t used_len)
 {
-	int ret;
+	int ret, i;
 
 	if (used_len)
 		snprintf(used, used_len, "built-in %s", transport);
@@ -172,9 +175,46 @@ int sim_ctx_net(struct sim_ctx *c, const char *transport, const char *net,
 		return 0;
 	}
 	ret = sim_netprof_load_builtin(c->datadir, transport, &c->net);
-	if (!ret && net)
-		ret = sim_netprof_merge_measured(&c->net, net, used, used_len);
+	c->net.quiet_mismatch = !strict;
+	for (i = 0; i < n_net && !ret; i++) {
+		ret = sim_netprof_merge_measured(&c->net, nets[i]);
+		if (fitted && !ret)
+			fitted[i] = true;
+		if (ret == -EXDEV)
+			ret = strict ? -EINVAL : 0;
+	}
+	if (!ret && used_len && c->net.used[0])
+		snprintf(used, used_len, "%s over built-in %s", c->net.used,
+			 transport);
 	return ret;
+}
+
+int sim_net_files_check(const char *const *nets, int n_net,
+			const bool *fitted)
+{
+	int i;
+
+	for (i = 0; i < n_net; i++) {
+		if (!fitted[i]) {
+			BM_ERR("--net %s: it measured neither IB/RoCE nor "
+			       "sockets in a form sim can use", nets[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+json_t *sim_net_files_json(const struct sim_opts *o)
+{
+	json_t *a;
+	int i;
+
+	if (!o->n_net)
+		return json_null();
+	a = json_array();
+	for (i = 0; i < o->n_net; i++)
+		json_array_append_new(a, json_string(o->net[i]));
+	return a;
 }
 
 int sim_exit(int ret)

@@ -62,6 +62,8 @@ enum {
 /* -J FILE, --csv FILE, -q, -V, -h: as every netroof tool */
 #define SIM_OPTS_OUT BM_OPTS_OUT
 
+#define SIM_NET_FILES 8
+
 /* The options every subcommand may take (what its table lists). */
 struct sim_opts {
 	const char     *model;		/* --model */
@@ -74,7 +76,8 @@ struct sim_opts {
 	bool		spec;		/* --spec eagle3 */
 	int		spec_tokens;	/* --spec-tokens (0: not given) */
 	double		accept;		/* --accept; < 0: profile default */
-	const char     *net;		/* --net FILE */
+	const char     *net[SIM_NET_FILES]; /* --net FILE, repeatable */
+	int		n_net;
 	const char     *hw;		/* --hw; NULL: gb10 */
 	const char     *quant;		/* --quant; NULL: the config's */
 	const char     *plot;		/* --plot DIR */
@@ -112,10 +115,20 @@ int sim_ctx_init(struct sim_ctx *c, const char *hw);
 /* The model (named or a path: common/hfconfig.h), its quantisation override
  * (NULL: the config's) and its collective schedule. */
 int sim_ctx_model(struct sim_ctx *c, const char *model, const char *quant);
-/* The network: a built-in profile ("none" for single), merged with a
- * measured file when net is set; used gets where it came from. */
-int sim_ctx_net(struct sim_ctx *c, const char *transport, const char *net,
+/* The network: a built-in profile ("none" for single), merged with the
+ * measured files; used gets where it came from. strict: a file of the
+ * other transport is an error (-EINVAL); else it is skipped (explain runs
+ * both transports; sim_net_files_check() then makes sure each file fitted
+ * one of them). */
+int sim_ctx_net(struct sim_ctx *c, const char *transport,
+		const char *const *nets, int n_net, bool strict, bool *fitted,
 		char *used, size_t used_len);
+/* After non-strict sim_ctx_net calls: -EINVAL (message) for a file that
+ * fitted neither transport. */
+int sim_net_files_check(const char *const *nets, int n_net,
+			const bool *fitted);
+/* The --net files as a JSON array (params). */
+json_t *sim_net_files_json(const struct sim_opts *o);
 
 /* Output of a run: the common/out document and the human text. */
 struct sim_out {

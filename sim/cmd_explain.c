@@ -362,11 +362,13 @@ static int predict_all(struct explain *x)
 	struct sim_query sq = { .mode = SIM_SINGLE, .nodes = 1,
 				.ctx = x->o.ctx, .length = x->o.length,
 				.accept = -1 };
+	bool fitted[SIM_NET_FILES] = { false };
 	char used[512];
 	size_t k;
 	int ret;
 
-	ret = sim_ctx_net(x->c, "none", NULL, used, sizeof(used));
+	ret = sim_ctx_net(x->c, "none", NULL, 0, true, NULL, used,
+			  sizeof(used));
 	if (!ret)
 		ret = sim_predict(x->c, &sq, &x->single);
 	for (k = 0; k < NCASES && !ret; k++) {
@@ -379,16 +381,19 @@ static int predict_all(struct explain *x)
 					   .spec_tokens = cases[k].spec };
 		if (cases[k].mode == SIM_EP && !sim_is_moe(&x->c->model))
 			continue;
-		ret = sim_ctx_net(x->c, "socket", NULL, used, sizeof(used));
+		ret = sim_ctx_net(x->c, "socket", x->o.net, x->o.n_net, false,
+				  fitted, used, sizeof(used));
 		if (!ret)
 			ret = sim_predict(x->c, &p->q, &p->s);
 		if (!ret)
-			ret = sim_ctx_net(x->c, "roce", x->o.net, used,
-					  sizeof(used));
+			ret = sim_ctx_net(x->c, "roce", x->o.net, x->o.n_net,
+					  false, fitted, used, sizeof(used));
 		if (!ret)
 			ret = sim_predict(x->c, &p->q, &p->r);
 		p->run = !ret;
 	}
+	if (!ret)
+		ret = sim_net_files_check(x->o.net, x->o.n_net, fitted);
 	return ret;
 }
 
@@ -421,8 +426,7 @@ static void write_doc(struct sim_out *so, struct explain *x)
 	bm_out_param(so->out, "ctx", json_integer((json_int_t)x->o.ctx));
 	bm_out_param(so->out, "length",
 		     json_string(sim_length_name(x->o.length)));
-	bm_out_param(so->out, "net_file", x->o.net ? json_string(x->o.net) :
-		     NULL);
+	bm_out_param(so->out, "net_files", sim_net_files_json(&x->o));
 	bm_out_row(so->out, sim_row(x->c, &(struct sim_query){
 			.mode = SIM_SINGLE, .nodes = 1, .ctx = x->o.ctx,
 			.length = x->o.length, .accept = -1 }, &x->single,

@@ -76,7 +76,7 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 	int i;
 
 	sim_out_params(so, c, o);
-	bm_out_param(so->out, "net_file", o->net ? json_string(o->net) : NULL);
+	bm_out_param(so->out, "net_files", sim_net_files_json(o));
 	bm_out_row(so->out, sim_row(c, q, r, o->transport));
 	for (i = 0; i < r->n_terms; i++)
 		json_object_set_new(what, r->term[i].name,
@@ -125,7 +125,8 @@ int sim_predict_main(int argc, char **argv, const struct sim_cmd *cmd)
 	if (!ret)
 		ret = sim_ctx_model(c, o.model, o.quant);
 	if (!ret)
-		ret = sim_ctx_net(c, o.transport, o.net, used, sizeof(used));
+		ret = sim_ctx_net(c, o.transport, o.net, o.n_net, true, NULL,
+				  used, sizeof(used));
 	q = (struct sim_query){ .mode = o.mode, .nodes = o.nodes, .ctx = o.ctx,
 				.length = o.length, .accept = o.accept,
 				.spec_tokens = o.spec ? (o.spec_tokens ?

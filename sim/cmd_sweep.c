@@ -127,8 +127,11 @@ static int point_here(struct sweep *s, enum sim_mode mode, int nodes,
 	json_object_set_new(row, "mem_bw_gbs", json_real(c->hw.mem_bw_gbs));
 	json_object_set_new(row, "allreduce_us", mode == SIM_SINGLE ?
 		json_null() : json_real(round(sim_net_us(&c->net,
-			SIM_OP_ALLREDUCE, 2.0 * c->model.hidden, q.nodes) *
-					       1e3) / 1e3));
+			SIM_OP_ALLREDUCE, 2.0 * c->model.hidden, q.nodes,
+			c->hw.kernel_us) * 1e3) / 1e3));
+	json_object_set_new(row, "link_one_way_us", mode == SIM_SINGLE ||
+		!c->net.has_link ? json_null() :
+		json_real(c->net.link.one_way_us.v));
 	s->points++;
 	json_object_set_new(s->per, s->name, json_integer(1 +
 		json_integer_value(json_object_get(s->per, s->name))));
@@ -143,7 +146,7 @@ static int point(struct sweep *s, enum sim_mode mode, int nodes,
 	int ret;
 
 	ret = sim_ctx_net(s->c, mode == SIM_SINGLE ? "none" : transport, NULL,
-			  used, sizeof(used));
+			  0, true, NULL, used, sizeof(used));
 	return ret ? ret : point_here(s, mode, nodes, transport, ctx, spec,
 				      tok_p);
 }
@@ -218,44 +221,49 @@ static int sweep_ctx(struct sweep *s)
 
 /* ---- latency ----------------------------------------------------------- */
 
-static const double lats[] = { 5, 10, 15, 20, 30, 41, 60, 80, 120, 157, 200,
-			       300, 500 };
+/* the link's one-way latency (what ib_lat measures), 1 to 500 us */
+static const double lats[] = { 1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70,
+			       100, 150, 200, 300, 500 };
 #define NLAT (sizeof(lats) / sizeof(lats[0]))
 
-/* The all-reduce latency of one hidden vector over a built-in profile. */
-static int builtin_us(struct sim_ctx *c, const char *transport, double *us_p)
+/* The one-way latency of a built-in link profile. */
+static int builtin_one_way(struct sim_ctx *c, const char *transport,
+			   double *us_p)
 {
 	char used[256];
 	int ret;
 
-	ret = sim_ctx_net(c, transport, NULL, used, sizeof(used));
+	ret = sim_ctx_net(c, transport, NULL, 0, true, NULL, used,
+			  sizeof(used));
+	if (!ret && !c->net.has_link) {
+		BM_ERR("profile %s has no link-level facts", transport);
+		ret = -EINVAL;
+	}
 	if (!ret)
-		*us_p = sim_net_us(&c->net, SIM_OP_ALLREDUCE,
-				   2.0 * c->model.hidden, 2);
+		*us_p = c->net.link.one_way_us.v;
 	return ret;
 }
 
-static int plot_latency(const struct sweep *s)
+static int plot_latency(const struct sweep *s, const char *transport,
+			double cross)
 {
-	static const char *const trs[] = { "roce-oneshot", "roce", "socket" };
-	static const char *const lab[] = { "one-shot RoCE", "NCCL RoCE",
-					   "NCCL socket" };
-	char title[400], xlabel[400], bytes[32];
+	static const char *const trs[] = { "roce", "socket" };
+	static const char *const lab[] = { "built-in RoCE", "built-in socket" };
+	char title[400], xlabel[400];
 	double us, d;
 	FILE *f;
 	int n = 0, i, ret;
 
-	snprintf(title, sizeof(title), "%s: tok/s against the per-collective "
-		 "latency (all collectives scaled alike)", s->c->model.name);
-	snprintf(xlabel, sizeof(xlabel), "all-reduce latency of one hidden "
-		 "vector (%s), µs, log scale",
-		 bm_fmt_size((size_t)(2 * s->c->model.hidden), bytes,
-			     sizeof(bytes)));
+	snprintf(title, sizeof(title), "%s: decode tok/s against the link's "
+		 "one-way latency (%s transport's per-step costs)",
+		 s->c->model.name, transport);
+	snprintf(xlabel, sizeof(xlabel), "one-way link latency (ib_lat), µs, "
+		 "log scale");
 	f = sim_plot_begin(s->dir, "latency", 900, 520, title, xlabel,
 			   "tok/s");
 	if (!f)
 		return -EEXIST;
-	fprintf(f, "set logscale x\nset xrange [%.1f:%.0f]\nset yrange [0:*]\n"
+	fprintf(f, "set logscale x\nset xrange [%.2f:%.0f]\nset yrange [0:*]\n"
 		   "set xtics (", lats[0] / 1.25, lats[NLAT - 1] * 1.25);
 	for (d = 1, i = 0; d <= lats[NLAT - 1] * 1.25; d *= 10) {
 		static const double m125[] = { 1, 2, 5 };
@@ -268,24 +276,23 @@ static int plot_latency(const struct sweep *s)
 					m125[k] * d);
 	}
 	fprintf(f, ")\n");
-	/* where the built-in transports sit, computed from their profiles;
-	 * their labels on an opaque box, so grid lines do not cross them */
 	fprintf(f, "set style textbox opaque noborder\n");
-	for (i = 0; i < 3; i++) {
-		ret = builtin_us(s->c, trs[i], &us);
+	for (i = 0; i < 2; i++) {
+		ret = builtin_one_way(s->c, trs[i], &us);
 		if (ret) {
 			fclose(f);
 			return ret;
 		}
-		/* two short centred lines at the foot of the marker: the
-		 * curves are high there (low latency) or have not yet fallen
-		 * to the bottom (socket) */
 		fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 1 "
 			   "nohead dt 3 lc rgb '#777777'\n"
-			   "set label \"%s\\n%.0f µs\" at %.2f, graph 0.07 "
+			   "set label \"%s\\n%.1f µs\" at %.2f, graph 0.07 "
 			   "center font 'sans,11' tc rgb '#333333' boxed front\n",
 			us, us, lab[i], us, us);
 	}
+	if (cross > 0)
+		fprintf(f, "set label \"TP=2 = one node\\nat %.0f µs\" at "
+			   "%.2f, graph 0.93 center font 'sans,11' tc rgb "
+			   "'#d62728' boxed front\n", cross, cross);
 	sim_plot_curve(f, &n, "'latency.csv' every ::1 using 1:5 w l lw 2 lc "
 		       "rgb '#222222' t 'single node'");
 	sim_plot_curve(f, &n, "'' every ::1 using 1:2 w lp lw 2 pt 5 lc rgb "
@@ -297,34 +304,47 @@ static int plot_latency(const struct sweep *s)
 	return sim_plot_end(f);
 }
 
+/* tok/s against the link's one-way latency, on the RoCE link's per-step
+ * costs; where TP=2 stops beating one node goes to the summary. */
 static int sweep_latency(struct sweep *s)
 {
 	struct sim_ctx *c = s->c;
+	double v[4], prev_tp = 0, prev_l = 0, cross = -1, single = 0;
 	int ret = 0, rc;
 	size_t i, m;
-	double base = 0, v;
 	FILE *f;
 
-	f = begin(s, "latency", "allreduce_us,pp,tp,ep,single\n", &ret);
+	f = begin(s, "latency", "one_way_us,pp,tp,ep,single\n", &ret);
 	if (ret)
 		return ret;
+	ret = point(s, SIM_SINGLE, 1, "none", 0, 0, &single);
 	for (i = 0; i < NLAT && !ret; i++) {
-		put(f, "%.0f", lats[i]);
+		put(f, "%g", lats[i]);
 		for (m = 1; m < 4 && !ret; m++) {
-			ret = builtin_us(c, "roce", &base);
+			ret = sim_ctx_net(c, "roce", NULL, 0, true, NULL, NULL,
+					  0);
 			if (ret)
 				break;
-			sim_netprof_scale(&c->net, lats[i] / base);
-			ret = point_here(s, modes4[m], 2, "roce", 0, 0, &v);
-			put(f, ",%.2f", v);
+			sim_netprof_set_one_way(&c->net, lats[i]);
+			ret = point_here(s, modes4[m], 2, "roce", 0, 0, &v[m]);
+			put(f, ",%.2f", v[m]);
 		}
-		if (!ret)
-			ret = point(s, SIM_SINGLE, 1, "none", 0, 0, &v);
-		put(f, ",%.2f\n", v);
+		put(f, ",%.2f\n", single);
+		/* linear in log(latency) between the two points around it */
+		if (!ret && cross < 0 && i && prev_tp >= single &&
+		    v[2] < single)
+			cross = exp(log(prev_l) + (log(lats[i]) - log(prev_l)) *
+				    (prev_tp - single) / (prev_tp - v[2]));
+		prev_tp = v[2];
+		prev_l = lats[i];
 	}
 	rc = wide_close(f);
 	ret = ret ? ret : rc;
-	return !ret && s->dir ? plot_latency(s) : ret;
+	if (!ret)
+		bm_out_summary(s->so->out, "tp2_beats_single_below_one_way_us",
+			       cross > 0 ? json_real(round(cross * 10) / 10) :
+			       json_null());
+	return !ret && s->dir ? plot_latency(s, "roce", cross) : ret;
 }
 
 /* ---- bandwidth, nodes, transport ---------------------------------------- */

@@ -248,7 +248,8 @@ static int predict_rows(struct sim_ctx *c, struct validation *v)
 				return ret;
 			snprintf(loaded, sizeof(loaded), "%s", r->model);
 		}
-		ret = sim_ctx_net(c, r->transport, NULL, used, sizeof(used));
+		ret = sim_ctx_net(c, r->transport, NULL, 0, true, NULL, used,
+				  sizeof(used));
 		if (!ret)
 			ret = sim_predict(c, &q, &res);
 		if (ret) {

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * sim network profiles: data files and measured tool output -> latency
- * curves, interpolated linearly in log2(size).
+ * sim network profiles: built-in link facts or curves, measured tool
+ * documents merged on top, and the cost of one collective (netprof.h).
  */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "netprof.h"
@@ -40,14 +42,56 @@ int sim_op_parse(const char *s, enum sim_op *op_p)
 	return -EINVAL;
 }
 
+static double num(json_t *v, bool *ok)
+{
+	*ok = json_is_number(v);
+	return *ok ? json_number_value(v) : 0;
+}
+
+int sim_param_read(json_t *o, const char *path, const char *key,
+		   enum sim_kind def_kind, struct sim_param *p)
+{
+	json_t *v = json_object_get(o, key), *k, *s;
+	bool ok;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = def_kind;
+	if (json_is_object(v)) {
+		k = json_object_get(v, "kind");
+		s = json_object_get(v, "source");
+		if (json_is_string(k) &&
+		    sim_kind_parse(json_string_value(k), &p->kind)) {
+			BM_ERR("%s: \"%s\": unknown kind '%s' (physical, "
+			       "published, derived, fitted)", path, key,
+			       json_string_value(k));
+			return -EINVAL;
+		}
+		if (!json_is_string(k))
+			BM_WARN("%s: \"%s\" does not say its kind", path, key);
+		snprintf(p->src, sizeof(p->src), "%s",
+			 json_is_string(s) ? json_string_value(s) : path);
+		v = json_object_get(v, "value");
+	} else {
+		snprintf(p->src, sizeof(p->src), "%s", path);
+	}
+	p->v = num(v, &ok);
+	if (!ok || !isfinite(p->v) || p->v < 0) {
+		BM_ERR("%s: missing, negative or non-numeric \"%s\"", path, key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- curves --------------------------------------------------------- */
+
 static int curve_add(struct sim_op_curve *c, double size, double us)
 {
 	int i, j;
 
-	if (!(size > 0) || !(us > 0) || !isfinite(us))
+	if (!(size > 0) || !(us > 0) || !isfinite(us) || !isfinite(size))
 		return -EINVAL;
 	for (i = 0; i < c->n; i++) {
-		if (c->size[i] == size) {	/* same size twice: keep the lower */
+		if (c->size[i] == size) {	/* same size twice: the lower */
 			if (us < c->us[i])
 				c->us[i] = us;
 			return 0;
@@ -67,27 +111,149 @@ static int curve_add(struct sim_op_curve *c, double size, double us)
 	return 0;
 }
 
-static double num(json_t *v, bool *ok)
+/* The curve of (op, nranks), NULL if none; add: make one. */
+static struct sim_op_curve *curve_of(struct sim_netprof *p, enum sim_op op,
+				     int nranks, bool add)
 {
-	if (json_is_number(v)) {
-		*ok = true;
-		return json_number_value(v);
+	int i;
+
+	for (i = 0; i < p->ncurves; i++)
+		if (p->curve[i].op == op && p->curve[i].nranks == nranks)
+			return &p->curve[i];
+	if (!add || p->ncurves >= SIM_NET_CURVES)
+		return NULL;
+	memset(&p->curve[p->ncurves], 0, sizeof(p->curve[0]));
+	p->curve[p->ncurves].op = op;
+	p->curve[p->ncurves].nranks = nranks;
+	return &p->curve[p->ncurves++];
+}
+
+static const struct sim_op_curve *curve_find(const struct sim_netprof *p,
+					     enum sim_op op, int nranks)
+{
+	return curve_of((struct sim_netprof *)p, op, nranks, false);
+}
+
+/* linear in log2(size) between points, size / bw beyond the last */
+static double curve_us(const struct sim_op_curve *c, double size)
+{
+	double f;
+	int i;
+
+	if (size <= c->size[0])
+		return c->us[0];
+	if (size >= c->size[c->n - 1])
+		return c->us[c->n - 1] + (c->bw_gbs > 0 ?
+			(size - c->size[c->n - 1]) / (c->bw_gbs * 1e3) : 0);
+	for (i = 1; i < c->n && c->size[i] < size; i++)
+		;
+	f = (log2(size) - log2(c->size[i - 1])) /
+	    (log2(c->size[i]) - log2(c->size[i - 1]));
+	return c->us[i - 1] + f * (c->us[i] - c->us[i - 1]);
+}
+
+/* ---- built-in profiles ---------------------------------------------- */
+
+static const char *const gpu_names[] = { "volta", "ampere", "hopper",
+					 "blackwell" };
+static const char *const cpu_names[] = { "intel", "amd", "arm" };
+
+static int pick(json_t *v, const char *const *names, int n, int *out)
+{
+	int i;
+
+	if (!json_is_string(v))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!strcasecmp(json_string_value(v), names[i])) {
+			*out = i;
+			return 0;
+		}
 	}
-	*ok = false;
+	return -EINVAL;
+}
+
+static int load_link(json_t *root, const char *path, struct sim_link *l)
+{
+	json_t *nc = json_object_get(root, "nccl");
+	int ret = 0, g, c;
+
+	ret |= sim_param_read(root, path, "one_way_us", SIM_KIND_PUBLISHED,
+			      &l->one_way_us);
+	ret |= sim_param_read(root, path, "bw_gbs", SIM_KIND_PUBLISHED,
+			      &l->bw_gbs);
+	ret |= sim_param_read(root, path, "proxy_us", SIM_KIND_PUBLISHED,
+			      &l->proxy_us);
+	if (json_object_get(root, "ll_bw_gbs"))
+		ret |= sim_param_read(root, path, "ll_bw_gbs",
+				      SIM_KIND_PUBLISHED, &l->ll_bw_gbs);
+	if (ret)
+		return -EINVAL;
+	if (!json_is_object(nc) ||
+	    !json_is_number(json_object_get(nc, "bw_gbs")) ||
+	    !json_is_integer(json_object_get(nc, "channels")) ||
+	    pick(json_object_get(nc, "gpu"), gpu_names, 4, &g) ||
+	    pick(json_object_get(nc, "cpu"), cpu_names, 3, &c)) {
+		BM_ERR("%s: \"nccl\" needs bw_gbs, channels, ll128, gpu "
+		       "(volta|ampere|hopper|blackwell), cpu (intel|amd|arm)",
+		       path);
+		return -EINVAL;
+	}
+	l->nccl_bw_gbs = json_number_value(json_object_get(nc, "bw_gbs"));
+	l->channels = (int)json_integer_value(json_object_get(nc, "channels"));
+	l->ll128 = json_is_true(json_object_get(nc, "ll128"));
+	l->gpu = g;
+	l->cpu = c;
+	if (!(l->bw_gbs.v > 0) || !(l->nccl_bw_gbs > 0) || l->channels < 1 ||
+	    l->channels > 64) {
+		BM_ERR("%s: bandwidths must be > 0 and channels 1..64", path);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-/* A parameter: a number or { "value": number, "why": "..." }. */
-static int param(json_t *o, const char *path, const char *key, double *v_p)
+static int load_curves(json_t *root, const char *path, const char *name,
+		       struct sim_netprof *p, enum sim_kind kind)
 {
-	json_t *v = json_object_get(o, key);
-	bool ok;
+	json_t *ops = json_object_get(root, "ops"), *c, *pts, *pt;
+	struct sim_op_curve *cv;
+	const char *key;
+	struct sim_param bw;
+	enum sim_op op;
+	size_t i;
+	bool ok1, ok2;
 
-	if (json_is_object(v))
-		v = json_object_get(v, "value");
-	*v_p = num(v, &ok);
-	if (!ok) {
-		BM_ERR("%s: missing or non-numeric \"%s\"", path, key);
+	json_object_foreach(ops, key, c) {
+		if (key[0] == '_')
+			continue;
+		if (sim_op_parse(key, &op)) {
+			BM_ERR("%s: unknown op \"%s\"", path, key);
+			return -EINVAL;
+		}
+		cv = curve_of(p, op, 2, true);
+		if (!cv || sim_param_read(c, path, "bw_gbs", kind, &bw))
+			return -EINVAL;
+		cv->bw_gbs = bw.v;
+		cv->kind = kind;
+		pts = json_object_get(c, "points_us");
+		json_array_foreach(pts, i, pt) {
+			double s = num(json_array_get(pt, 0), &ok1);
+			double us = num(json_array_get(pt, 1), &ok2);
+
+			if (!ok1 || !ok2 || curve_add(cv, s, us)) {
+				BM_ERR("%s: op %s: bad point %zu", path, key, i);
+				return -EINVAL;
+			}
+		}
+		if (!cv->n) {
+			BM_ERR("%s: op %s has no points_us", path, key);
+			return -EINVAL;
+		}
+		snprintf(cv->source, sizeof(cv->source), "built-in %s (%s)",
+			 name, sim_kind_name(kind));
+	}
+	if (!curve_find(p, SIM_OP_ALLREDUCE, 2)) {
+		BM_ERR("%s: no allreduce curve", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -96,79 +262,58 @@ static int param(json_t *o, const char *path, const char *key, double *v_p)
 int sim_netprof_load_builtin(const char *datadir, const char *name,
 			     struct sim_netprof *p)
 {
-	char path[1024];
+	char path[1200];
 	json_error_t jerr;
-	json_t *root, *ops, *c, *pts, *pt;
-	const char *key;
-	enum sim_op op;
-	size_t i;
-	bool ok1, ok2;
+	json_t *root, *v;
+	enum sim_kind kind = SIM_KIND_FITTED;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (strchr(name, '/')) {
+	if (strchr(name, '/') || !*name) {
 		BM_ERR("unknown network profile '%s' (built-in: roce, socket, "
-		       "roce-oneshot; measured files go to --net)", name);
+		       "roce-fitted, socket-fitted, roce-oneshot; measured "
+		       "files go to --net)", name);
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "%s/profiles/net-%s.json", datadir, name);
 	root = json_load_file(path, 0, &jerr);
 	if (!root) {
 		BM_ERR("network profile '%s': %s (built-in: roce, socket, "
-		       "roce-oneshot)", name, jerr.text);
-		return jerr.line < 0 ? -ENOENT : -EINVAL;
+		       "roce-fitted, socket-fitted, roce-oneshot)", name,
+		       jerr.text);
+		return jerr.line < 0 ? -EINVAL : -EINVAL;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	ret = param(root, path, "p2p_one_way_us", &p->p2p_one_way_us);
-	if (ret)
-		goto out;
-	snprintf(p->p2p_source, sizeof(p->p2p_source), "built-in %s", name);
-	ops = json_object_get(root, "ops");
-	if (!json_is_object(ops)) {
-		BM_ERR("%s: missing \"ops\"", path);
+	v = json_object_get(root, "about");
+	snprintf(p->about, sizeof(p->about), "%s",
+		 json_is_string(v) ? json_string_value(v) : name);
+	v = json_object_get(root, "transport");
+	if (!json_is_string(v) || (strcmp(json_string_value(v), "ib") &&
+				   strcmp(json_string_value(v), "socket"))) {
+		BM_ERR("%s: \"transport\" must be \"ib\" or \"socket\"", path);
 		ret = -EINVAL;
 		goto out;
 	}
-	json_object_foreach(ops, key, c) {
-		if (key[0] == '_')
-			continue;
-		if (sim_op_parse(key, &op)) {
-			BM_ERR("%s: unknown op \"%s\"", path, key);
+	p->tr = strcmp(json_string_value(v), "ib") ? SIM_TR_SOCKET : SIM_TR_IB;
+	p->whatif = json_is_true(json_object_get(root, "whatif"));
+	v = json_object_get(root, "kind");
+	if (json_is_string(v) && !strcmp(json_string_value(v), "link")) {
+		p->has_link = true;
+		p->link.tr = p->tr;
+		snprintf(p->link.name, sizeof(p->link.name), "%s", name);
+		ret = load_link(root, path, &p->link);
+	} else if (json_is_string(v) && !strcmp(json_string_value(v),
+						"curves")) {
+		v = json_object_get(root, "curve_kind");
+		if (json_is_string(v) &&
+		    sim_kind_parse(json_string_value(v), &kind)) {
+			BM_ERR("%s: bad \"curve_kind\"", path);
 			ret = -EINVAL;
 			goto out;
 		}
-		pts = json_object_get(c, "points_us");
-		ret = param(c, path, "bw_gbs", &p->op[op].bw_gbs);
-		if (ret)
-			goto out;
-		json_array_foreach(pts, i, pt) {
-			double s = num(json_array_get(pt, 0), &ok1);
-			double us = num(json_array_get(pt, 1), &ok2);
-
-			if (!ok1 || !ok2 || curve_add(&p->op[op], s, us)) {
-				BM_ERR("%s: op %s: bad point %zu", path, key, i);
-				ret = -EINVAL;
-				goto out;
-			}
-		}
-		if (!p->op[op].n) {
-			BM_ERR("%s: op %s has no points_us", path, key);
-			ret = -EINVAL;
-			goto out;
-		}
-		snprintf(p->op[op].source, sizeof(p->op[op].source),
-			 "built-in %s", name);
-	}
-	for (i = 0; i < SIM_OP_NR; i++) {
-		if (!p->op[i].n && i != SIM_OP_ALLREDUCE) {
-			/* missing op: fall back on the all-reduce curve */
-			p->op[i] = p->op[SIM_OP_ALLREDUCE];
-			snprintf(p->op[i].source, sizeof(p->op[i].source),
-				 "built-in %s (all-reduce curve)", name);
-		}
-	}
-	if (!p->op[SIM_OP_ALLREDUCE].n) {
-		BM_ERR("%s: no allreduce curve", path);
+		ret = load_curves(root, path, name, p, kind);
+	} else {
+		BM_ERR("%s: \"kind\" must be \"link\" or \"curves\"", path);
 		ret = -EINVAL;
 	}
 out:
@@ -176,167 +321,345 @@ out:
 	return ret;
 }
 
-/* The latency of one row: the first field present, in this order. */
-static const char *const lat_keys[] = {
-	"lat_us_p50", "oop_lat_us_p50", "inplace_lat_us_p50", "time_us",
-	"oop_time_us", "inplace_time_us", "lat_us_mean", "rdma_lat_us_p50",
-};
+/* ---- measured documents --------------------------------------------- */
 
-/* Rows that name a transport: tcp/socket rows feed only the socket
- * profile, verbs/IB/RoCE rows only the others; unnamed rows feed any. */
-static bool row_transport_ok(json_t *row, const char *prof)
+static void used_add(struct sim_netprof *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void used_add(struct sim_netprof *p, const char *fmt, ...)
 {
-	static const char *const keys[] = { "transport", "tr", "net" };
-	bool sock_prof = !strcmp(prof, "socket");
-	const char *t = NULL;
-	size_t i;
+	size_t off = strlen(p->used);
+	va_list ap;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !t; i++)
-		if (json_is_string(json_object_get(row, keys[i])))
-			t = json_string_value(json_object_get(row, keys[i]));
-	if (!t)
-		return true;
-	if (strcasestr(t, "tcp") || strcasestr(t, "socket"))
-		return sock_prof;
-	if (strcasestr(t, "ib") || strcasestr(t, "rc") || strcasestr(t, "roce") ||
-	    strcasestr(t, "rdma") || strcasestr(t, "verbs"))
-		return !sock_prof;
-	return true;
+	if (off >= sizeof(p->used) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->used + off, sizeof(p->used) - off, fmt, ap);
+	va_end(ap);
 }
 
-int sim_netprof_merge_measured(struct sim_netprof *p, const char *path,
-			       char *used, size_t used_len)
+static const char *tr_word(enum sim_transport t)
 {
-	struct sim_op_curve fresh[SIM_OP_NR];
-	int cnt[SIM_OP_NR] = { 0 }, p2p_n = 0;
-	const char *tool = "?", *lat_key = NULL;
-	double p2p_min = INFINITY;
-	json_error_t jerr;
-	json_t *root, *rows, *row, *v;
-	size_t i, k, off = 0;
-	int ret = 0;
+	return t == SIM_TR_IB ? "IB/RoCE" : "socket";
+}
 
-	memset(fresh, 0, sizeof(fresh));
-	root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		BM_ERR("%s: %s", path, jerr.text);
-		return jerr.line < 0 ? -ENOENT : -EINVAL;
-	}
-	v = json_object_get(json_object_get(root, "meta"), "tool");
-	if (json_is_string(v))
-		tool = json_string_value(v);
-	rows = json_object_get(root, "results");
-	if (!json_is_array(rows)) {
-		BM_ERR("%s: no \"results\" array (expected ib_lat, nccl_coll or "
-		       "moe_alltoall JSON output)", path);
-		ret = -EINVAL;
-		goto out;
+/* ib_lat: latency rows (op "lat") and bandwidth rows (op "bw"). */
+static int merge_ib_lat(struct sim_netprof *p, const char *path, json_t *rows)
+{
+	static const char *const ib_pref[] = { "write", "send", "read" };
+	double best_lat[3] = { INFINITY, INFINITY, INFINITY };
+	double best_size[3] = { 0 }, bw = 0, bw_size = 0, lat;
+	size_t i, best_row[3] = { 0 }, bw_row = 0;
+	const char *t, *op, *is;
+	bool ok, rtt, seen_other = false;
+	json_t *row;
+	int k, which = -1;
+
+	if (!p->has_link) {
+		BM_ERR("%s: an ib_lat file sets link-level facts, but profile "
+		       "'%s' is a curve what-if with no link (use --transport "
+		       "roce or socket)", path, p->name);
+		return -EINVAL;
 	}
 	json_array_foreach(rows, i, row) {
-		enum sim_op op = SIM_OP_SENDRECV;
-		const char *ops = NULL;
-		double size, us = 0;
-		bool ok;
+		t = json_string_value(json_object_get(row, "transport"));
+		op = json_string_value(json_object_get(row, "op"));
+		if (!t || !op)
+			continue;
+		k = -1;
+		if (p->tr == SIM_TR_SOCKET && !strcmp(t, "tcp"))
+			k = 0;
+		for (int j = 0; p->tr == SIM_TR_IB && j < 3; j++)
+			if (!strcmp(t, ib_pref[j]))
+				k = j;
+		if (k < 0) {
+			seen_other = true;
+			continue;
+		}
+		if (!strcmp(op, "bw")) {
+			double b = num(json_object_get(row, "bw_gbps"), &ok);
 
-		size = num(json_object_get(row, "size"), &ok);
-		if (!ok)
-			continue;
-		for (k = 0; k < sizeof(lat_keys) / sizeof(lat_keys[0]); k++) {
-			us = num(json_object_get(row, lat_keys[k]), &ok);
-			if (ok) {
-				lat_key = lat_keys[k];
-				break;
+			if (ok && b > bw) {
+				bw = b;
+				bw_size = num(json_object_get(row, "size"), &ok);
+				bw_row = i;
 			}
+			continue;
 		}
+		lat = num(json_object_get(row, "lat_us_p50"), &ok);
+		if (!ok || !(lat > 0))
+			continue;
+		is = json_string_value(json_object_get(row, "lat_is"));
+		rtt = is ? !strcmp(is, "rtt") : !strcmp(t, "read");
+		if (rtt)
+			lat /= 2;	/* a read is a round trip */
+		/* the smallest message is the link's one-way latency */
+		double sz = num(json_object_get(row, "size"), &ok);
+
 		if (!ok)
 			continue;
-		v = json_object_get(row, "op");
-		if (json_is_string(v))
-			ops = json_string_value(v);
-		if (!ops || !strcmp(ops, "lat") || !strcmp(ops, "write") ||
-		    !strcmp(ops, "send"))
-			op = SIM_OP_SENDRECV;
-		else if (!strcmp(ops, "alltoall"))
-			op = SIM_OP_ALLGATHER;	/* 2 ranks: the same exchange */
-		else if (sim_op_parse(ops, &op))
-			continue;
-		if (!row_transport_ok(row, p->name))
-			continue;
-		if (op == SIM_OP_SENDRECV) {
-			if (size <= 8192 && us < p2p_min)
-				p2p_min = us;
-			p2p_n++;
+		if (best_size[k] == 0 || sz < best_size[k] ||
+		    (sz == best_size[k] && lat < best_lat[k])) {
+			best_size[k] = sz;
+			best_lat[k] = lat;
+			best_row[k] = i;
 		}
-		if (!curve_add(&fresh[op], size, us))
-			cnt[op]++;
 	}
-	off += snprintf(used + off, used_len - off, "%s (%s):", path, tool);
+	for (k = 0; k < 3 && which < 0; k++)
+		if (isfinite(best_lat[k]))
+			which = k;
+	if (which < 0 && bw <= 0) {
+		if (!p->quiet_mismatch || !seen_other)
+			BM_ERR("%s: no %s rows (ib_lat %s): this file "
+			       "measured %s; give one of this transport (or an "
+			       "ib_lat --compare file, which has both)", path,
+			       tr_word(p->tr), p->tr == SIM_TR_IB ?
+			       "-t write|send|read" : "-t tcp", seen_other ?
+			       "the other transport" : "nothing usable");
+		return seen_other ? -EXDEV : -EINVAL;
+	}
+	if (which >= 0) {
+		p->link.one_way_us.v = best_lat[which];
+		p->link.one_way_us.kind = SIM_KIND_MEASURED;
+		snprintf(p->link.one_way_us.src, sizeof(p->link.one_way_us.src),
+			 "%s row %zu: %s %.0f B p50%s", path, best_row[which],
+			 p->tr == SIM_TR_SOCKET ? "tcp" : ib_pref[which],
+			 best_size[which],
+			 which == 2 ? " / 2 (round trip)" : "");
+		used_add(p, "%s one-way %.2f us (%s); ", tr_word(p->tr),
+			 best_lat[which], p->link.one_way_us.src);
+	}
+	if (bw > 0) {
+		p->link.bw_gbs.v = bw;
+		p->link.bw_gbs.kind = SIM_KIND_MEASURED;
+		snprintf(p->link.bw_gbs.src, sizeof(p->link.bw_gbs.src),
+			 "%s row %zu: --bw %.0f B", path, bw_row, bw_size);
+		used_add(p, "bandwidth %.2f GB/s (%s); ", bw,
+			 p->link.bw_gbs.src);
+	}
+	return 0;
+}
+
+/* nccl_coll's transport words: "ib", "socket", "p2p", "shm", ... */
+static int tr_of(const char *s, enum sim_transport *t)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strcasecmp(s, "ib") || strcasestr(s, "roce")) {
+		*t = SIM_TR_IB;
+		return 0;
+	}
+	if (!strcasecmp(s, "socket") || !strcasecmp(s, "tcp")) {
+		*t = SIM_TR_SOCKET;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int merge_curve_rows(struct sim_netprof *p, const char *path,
+			    json_t *root, json_t *rows, const char *tool)
+{
+	json_t *meta = json_object_get(root, "meta"), *params, *row;
+	struct sim_op_curve fresh[SIM_OP_NR];
+	const char *tw = json_string_value(json_object_get(meta, "transport"));
+	enum sim_transport t;
+	int nranks, cnt[SIM_OP_NR] = { 0 }, i, total = 0;
+	double hidden = 0;
+	bool ok, moe = !strcmp(tool, "moe_alltoall");
+	size_t r;
+
+	nranks = (int)num(json_object_get(meta, "nranks"), &ok);
+	if (!ok || nranks < 1) {
+		BM_ERR("%s: %s document without meta.nranks", path, tool);
+		return -EINVAL;
+	}
+	if (nranks < 2) {
+		BM_ERR("%s: measured on one rank: no collective crossed a "
+		       "network (transport '%s'); measure with 2 or more ranks "
+		       "on the link", path, tw ? tw : "?");
+		return -EINVAL;
+	}
+	if (tr_of(tw, &t)) {
+		BM_ERR("%s: its collectives ran over '%s', neither IB/RoCE nor "
+		       "sockets: it says nothing about a link", path,
+		       tw ? tw : "?");
+		return -EINVAL;
+	}
+	if (t != p->tr) {
+		if (!p->quiet_mismatch)
+			BM_ERR("%s: its collectives ran over '%s', not %s: it "
+			       "cannot set the %s profile", path, tw,
+			       tr_word(p->tr), p->name);
+		return -EXDEV;
+	}
+	params = json_object_get(root, "params");
+	if (moe) {
+		const char *pat = json_string_value(json_object_get(params,
+							"pattern"));
+
+		hidden = num(json_object_get(params, "hidden"), &ok);
+		if (!pat || strcmp(pat, "eptp") || !ok || hidden <= 0) {
+			BM_ERR("%s: only moe_alltoall -P eptp runs (vLLM's EP "
+			       "with TP: one all-reduce after the experts) "
+			       "give a collective sim uses; this is '%s'",
+			       path, pat ? pat : "?");
+			return -EINVAL;
+		}
+	}
+	memset(fresh, 0, sizeof(fresh));
+	json_array_foreach(rows, r, row) {
+		enum sim_op op = SIM_OP_ALLREDUCE;
+		const char *ops = json_string_value(json_object_get(row, "op"));
+		const char *mode = json_string_value(json_object_get(row,
+								     "mode"));
+		double size, us;
+
+		if (moe) {
+			size = num(json_object_get(row, "tokens"), &ok) *
+			       hidden * 2;
+			us = ok ? num(json_object_get(row, "combine_us_p50"),
+				      &ok) : 0;
+		} else {
+			if (!ops || sim_op_parse(ops, &op))
+				continue;
+			size = num(json_object_get(row, "size"), &ok);
+			if (!ok)
+				continue;
+			/* inside a CUDA graph, one after the other: what
+			 * vLLM's decode graph does; else the isolated p50 */
+			us = mode && !strcmp(mode, "graph") ?
+			     num(json_object_get(row, "oop_time_us"), &ok) :
+			     num(json_object_get(row, "oop_lat_us_p50"), &ok);
+			if (!ok && t == SIM_TR_IB)
+				us = num(json_object_get(row, "ib_lat_us_p50"),
+					 &ok);
+			if (!ok && t == SIM_TR_SOCKET)
+				us = num(json_object_get(row,
+						"socket_lat_us_p50"), &ok);
+		}
+		if (!ok || curve_add(&fresh[op], size, us))
+			continue;
+		cnt[op]++;
+	}
 	for (i = 0; i < SIM_OP_NR; i++) {
+		struct sim_op_curve *cv;
+
 		if (!cnt[i])
 			continue;
-		fresh[i].bw_gbs = p->op[i].bw_gbs;
+		cv = curve_of(p, i, nranks, true);
+		if (!cv) {
+			BM_ERR("%s: too many measured curves", path);
+			return -ENOSPC;
+		}
+		fresh[i].op = i;
+		fresh[i].nranks = nranks;
+		fresh[i].kind = SIM_KIND_MEASURED;
+		fresh[i].bw_gbs = p->has_link ? p->link.bw_gbs.v : 0;
 		snprintf(fresh[i].source, sizeof(fresh[i].source),
-			 "%s %s rows", path, lat_key ? lat_key : "?");
-		p->op[i] = fresh[i];
-		if (off < used_len)
-			off += snprintf(used + off, used_len - off,
-					" %s %d sizes;", sim_op_name(i), cnt[i]);
+			 "%s (%s, %d ranks over %s)", path, tool, nranks,
+			 tw);
+		*cv = fresh[i];
+		used_add(p, "%s at %d ranks: %d sizes from %s; ",
+			 sim_op_name(i), nranks, cnt[i], path);
+		total += cnt[i];
 	}
-	if (p2p_n && isfinite(p2p_min)) {
-		p->p2p_one_way_us = p2p_min;
-		snprintf(p->p2p_source, sizeof(p->p2p_source),
-			 "%s smallest one-way p50", path);
-		if (off < used_len)
-			off += snprintf(used + off, used_len - off,
-					" p2p one-way %.2f us;", p2p_min);
+	if (!total) {
+		BM_ERR("%s: no row with an op, a size and a latency", path);
+		return -EINVAL;
 	}
-	if (!cnt[0] && !cnt[1] && !cnt[2] && !cnt[3] && !cnt[4]) {
-		BM_ERR("%s: no row with \"size\" and a latency (%s, ...)", path,
-		       lat_keys[0]);
+	return 0;
+}
+
+int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
+{
+	json_error_t jerr;
+	json_t *root, *rows;
+	const char *tool;
+	int ret;
+
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		BM_ERR("--net %s: %s", path, jerr.text);
+		return jerr.line < 0 ? -ENOENT : -EINVAL;
+	}
+	tool = json_string_value(json_object_get(json_object_get(root, "meta"),
+						 "tool"));
+	rows = json_object_get(root, "results");
+	if (!tool || !json_is_array(rows)) {
+		BM_ERR("--net %s: not a netroof tool document (needs "
+		       "meta.tool and a results array: ib_lat, nccl_coll or "
+		       "moe_alltoall -J output)", path);
 		ret = -EINVAL;
-		goto out;
+	} else if (!strcmp(tool, "ib_lat")) {
+		ret = merge_ib_lat(p, path, rows);
+	} else if (!strcmp(tool, "nccl_coll") ||
+		   !strcmp(tool, "moe_alltoall")) {
+		ret = merge_curve_rows(p, path, root, rows, tool);
+	} else {
+		BM_ERR("--net %s: written by '%s'; sim reads ib_lat, "
+		       "nccl_coll and moe_alltoall documents", path, tool);
+		ret = -EINVAL;
 	}
-	if (off < used_len)
-		snprintf(used + off, used_len - off, " rest built-in %s",
-			 p->name);
-out:
 	json_decref(root);
 	return ret;
+}
+
+/* ---- costing -------------------------------------------------------- */
+
+int sim_net_cost(const struct sim_netprof *p, enum sim_op op, double size,
+		 int nranks, double launch_us, struct sim_net_cost *c)
+{
+	const struct sim_op_curve *cv;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (nranks < 2 || !(size > 0))
+		return 0;
+	cv = curve_find(p, op, nranks);
+	/* a curve-only profile has no model: its allreduce curve stands in
+	 * for an op it did not list */
+	if (!cv && !p->has_link && nranks == 2)
+		cv = curve_find(p, SIM_OP_ALLREDUCE, 2);
+	if (cv && (cv->kind == SIM_KIND_MEASURED || !p->has_link)) {
+		c->us = curve_us(cv, size);
+		c->source = cv->source;
+		return 0;
+	}
+	if (!p->has_link) {
+		BM_ERR("profile '%s' holds 2-rank curves only (fitted what-if): "
+		       "it cannot cost %d ranks", p->name, nranks);
+		return -EINVAL;
+	}
+	ret = sim_coll_cost(&p->link, op, size, nranks, launch_us, &c->model);
+	if (ret)
+		return ret;
+	c->modelled = true;
+	c->us = c->model.total_us;
+	return 0;
 }
 
 double sim_net_us(const struct sim_netprof *p, enum sim_op op, double size,
-		  int nranks)
+		  int nranks, double launch_us)
 {
-	const struct sim_op_curve *c = &p->op[op];
-	double us, f, steps = 1;
-	int i;
+	struct sim_net_cost c;
 
-	if (nranks < 2 || !c->n)
-		return 0;
-	if (size <= c->size[0]) {
-		us = c->us[0];
-	} else if (size >= c->size[c->n - 1]) {
-		us = c->us[c->n - 1];
-		if (c->bw_gbs > 0)
-			us += (size - c->size[c->n - 1]) / (c->bw_gbs * 1e3);
-	} else {
-		for (i = 1; i < c->n && c->size[i] < size; i++)
-			;
-		f = (log2(size) - log2(c->size[i - 1])) /
-		    (log2(c->size[i]) - log2(c->size[i - 1]));
-		us = c->us[i - 1] + f * (c->us[i] - c->us[i - 1]);
-	}
-	if (op != SIM_OP_SENDRECV)
-		steps = log2((double)nranks);
-	return us * steps;
+	return sim_net_cost(p, op, size, nranks, launch_us, &c) ? 0 : c.us;
 }
 
 void sim_netprof_scale(struct sim_netprof *p, double factor)
 {
 	int i, j;
 
-	for (i = 0; i < SIM_OP_NR; i++)
-		for (j = 0; j < p->op[i].n; j++)
-			p->op[i].us[j] *= factor;
-	p->p2p_one_way_us *= factor;
+	for (i = 0; i < p->ncurves; i++)
+		for (j = 0; j < p->curve[i].n; j++)
+			p->curve[i].us[j] *= factor;
+	p->link.one_way_us.v *= factor;
+	p->link.proxy_us.v *= factor;
+}
+
+void sim_netprof_set_one_way(struct sim_netprof *p, double us)
+{
+	p->link.one_way_us.v = us;
+	p->link.one_way_us.kind = SIM_KIND_MEASURED;
+	snprintf(p->link.one_way_us.src, sizeof(p->link.one_way_us.src),
+		 "what-if: one-way %.1f us", us);
 }

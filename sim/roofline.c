@@ -139,6 +139,39 @@ static json_t *load_json(const char *path)
 	return root;
 }
 
+/* Every {"value", "kind", ...} parameter below o, as prefix.key. */
+static void sim_prov_collect(json_t *o, const char *prefix, struct sim_hw *hw)
+{
+	const char *key;
+	json_t *v, *k, *cells;
+	char full[48];
+
+	json_object_foreach(o, key, v) {
+		if (!json_is_object(v) || key[0] == '_')
+			continue;
+		snprintf(full, sizeof(full), "%s%s%s", prefix,
+			 *prefix ? "." : "", key);
+		if (!json_object_get(v, "value")) {
+			sim_prov_collect(v, full, hw);
+			continue;
+		}
+		if (hw->nprov >= (int)(sizeof(hw->prov) / sizeof(hw->prov[0])))
+			return;
+		k = json_object_get(v, "kind");
+		cells = json_object_get(v, "cells");
+		snprintf(hw->prov[hw->nprov].key, sizeof(hw->prov[0].key), "%s",
+			 full);
+		if (!json_is_string(k) ||
+		    sim_kind_parse(json_string_value(k),
+				   &hw->prov[hw->nprov].kind))
+			hw->prov[hw->nprov].kind = SIM_KIND_FITTED;
+		snprintf(hw->prov[hw->nprov].cells, sizeof(hw->prov[0].cells),
+			 "%s", json_is_string(cells) ? json_string_value(cells) :
+			 "");
+		hw->nprov++;
+	}
+}
+
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 {
 	char path[1200];
@@ -179,6 +212,9 @@ int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 	hw->draft_vocab = (int)v;
 	ret |= pval(o, path, "host_ms", &hw->draft_host_ms);
 	ret |= pval(o, path, "accept", &hw->accept);
+	ret |= pval(root, path, "ep_rendezvous", &hw->ep_rendezvous);
+	if (!ret)
+		sim_prov_collect(root, "", hw);
 	if (!ret && (hw->mem_bw_gbs <= 0 || hw->kv_bw_gbs <= 0 ||
 		     hw->eff_int4 <= 0 || hw->eff_bf16 <= 0 ||
 		     hw->peak_tflops <= 0)) {
@@ -257,6 +293,8 @@ int sim_sched_load(const char *datadir, const char *model_type,
 	ret |= pval(a, path, "kernels_per_step", &v);
 	s->kernels_per_step = (int)v;
 	ret |= pval(a, path, "pp_hop_hidden_x", &s->pp_hop_hidden_x);
+	ret |= pval(a, path, "pp_hop_messages", &v);
+	s->pp_hop_messages = (int)v;
 	if (!ret)
 		ret = load_colls(json_object_get(a, "tp_per_layer"), path,
 				 "tp_per_layer", s->layer, &s->n_layer);
@@ -269,8 +307,8 @@ int sim_sched_load(const char *datadir, const char *model_type,
 
 /* ---- the critical path ---------------------------------------------- */
 
-static void term_set(struct sim_result *r, const char *name, double ms,
-		     const char *what)
+void sim_term_add(struct sim_result *r, const char *name, double ms,
+		  const char *what)
 {
 	int i;
 
@@ -294,11 +332,6 @@ double sim_term_ms(const struct sim_result *r, const char *name)
 		if (!strcmp(r->term[i].name, name))
 			return r->term[i].ms;
 	return 0;
-}
-
-static double coll_bytes(const struct sim_model *m, const struct sim_coll *c)
-{
-	return c->bytes_fixed + c->hidden_x * m->hidden + c->vocab_x * m->vocab;
 }
 
 /* ms to stream bytes at gbs GB/s */
@@ -369,13 +402,13 @@ static void gpu_work(const struct sim_ctx *c, const struct sim_query *q,
 
 static void gpu_terms(struct sim_result *r, const struct gpu_part *g)
 {
-	term_set(r, "weights_int4", g->int4_ms,
+	sim_term_add(r, "weights_int4", g->int4_ms,
 		 "quantised weights on the critical path");
-	term_set(r, "ep_imbalance", g->imb_ms,
+	sim_term_add(r, "ep_imbalance", g->imb_ms,
 		 "extra experts the busiest EP rank reads");
-	term_set(r, "weights_bf16", g->bf16_ms, "lm_head + router (BF16)");
-	term_set(r, "kv_cache", g->kv_ms, "KV cache read at the context");
-	term_set(r, "kernels", g->kern_ms, "fixed time per kernel");
+	sim_term_add(r, "weights_bf16", g->bf16_ms, "lm_head + router (BF16)");
+	sim_term_add(r, "kv_cache", g->kv_ms, "KV cache read at the context");
+	sim_term_add(r, "kernels", g->kern_ms, "fixed time per kernel");
 	r->rank_weight_bytes += g->wbytes;
 	r->rank_kv_bytes += g->kvbytes;
 	r->n_kernels += g->kernels;
@@ -388,8 +421,7 @@ static const char *const term_order[] = {
 };
 
 /* The draft model's step (EAGLE3, K chained proposals). */
-static double draft_ms(const struct sim_ctx *c, const struct sim_query *q,
-		       int *colls_p)
+static double draft_ms(const struct sim_ctx *c, const struct sim_query *q)
 {
 	const struct sim_model *m = &c->model;
 	const struct sim_hw *hw = &c->hw;
@@ -402,14 +434,6 @@ static double draft_ms(const struct sim_ctx *c, const struct sim_query *q,
 	one = stream_ms(2.0 * p / n, hw->mem_bw_gbs * hw->eff_bf16) +
 	      (hw->draft_layers * c->sched.kernels_per_layer +
 	       c->sched.kernels_per_step) * hw->kernel_us / 1000.0;
-	if (n > 1) {
-		one += 2 * hw->draft_layers *
-			       sim_net_us(&c->net, SIM_OP_ALLREDUCE, 2 * h, n) /
-			       1000.0 +
-		       sim_net_us(&c->net, SIM_OP_ALLGATHER,
-				  2.0 * hw->draft_vocab, n) / 1000.0;
-		*colls_p = q->spec_tokens * (2 * hw->draft_layers + 1);
-	}
 	ms = q->spec_tokens * one + hw->draft_host_ms;
 	return ms;
 }
@@ -461,33 +485,33 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 {
 	const struct sim_model *m = &c->model;
 	const struct sim_hw *hw = &c->hw;
-	int tokens = q->spec_tokens + 1, n = q->nodes, i, l, s, colls = 0;
+	int tokens = q->spec_tokens + 1, n = q->nodes, i, l, s, ret;
 	double alpha = q->accept >= 0 ? q->accept : hw->accept, a = 1, step;
-	double ar = 0, ag = 0, skew = 0, outn;
+	double outn;
 	struct sim_result tmp;
 	struct gpu_part g;
 
 	memset(&tmp, 0, sizeof(tmp));
 	/* fixed order of the terms, so every breakdown lists the same rows */
 	for (i = 0; i < (int)(sizeof(term_order) / sizeof(term_order[0])); i++)
-		term_set(&tmp, term_order[i], 0, NULL);
+		sim_term_add(&tmp, term_order[i], 0, NULL);
 	tmp.tokens_per_step = 1;
 	for (i = 1; i <= q->spec_tokens; i++) {
 		a *= alpha;
 		tmp.tokens_per_step += a;
 	}
-	term_set(&tmp, "host", hw->host_step_ms,
+	sim_term_add(&tmp, "host", hw->host_step_ms,
 		 "scheduler, inputs, sampling, output (per step)");
 	if (q->mode != SIM_SINGLE)
-		term_set(&tmp, "dispatch", hw->dispatch_step_ms,
+		sim_term_add(&tmp, "dispatch", hw->dispatch_step_ms,
 			 "multi-node executor round trip (per step)");
 	if (q->mode == SIM_PP) {
 		double end = 0, hop, wait = 0, arrive, start, ready;
 		int per = m->layers / n, rem = m->layers % n;
 
-		hop = sim_net_us(&c->net, SIM_OP_SENDRECV,
-				 c->sched.pp_hop_hidden_x * m->hidden * tokens,
-				 2) / 1000.0;
+		ret = sim_pp_hop(c, tokens, &tmp, &hop);
+		if (ret)
+			return ret;
 		for (s = 0; s < n; s++) {
 			l = per + (s < rem);
 			gpu_work(c, q, l, s == 0, s == n - 1, tokens, &g);
@@ -499,60 +523,33 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 				ready = s * hw->pp_stage_host_ms;
 				start = arrive > ready ? arrive : ready;
 				wait += start - arrive;
-				tmp.n_p2p++;
+				tmp.n_p2p += c->sched.pp_hop_messages;
 			}
 			end = start + g.int4_ms + g.imb_ms + g.bf16_ms +
 			      g.kv_ms + g.kern_ms;
 		}
-		term_set(&tmp, "pp_hop", (n - 1) * hop,
+		sim_term_add(&tmp, "pp_hop", (n - 1) * hop,
 			 "hidden state + residual to the next stage");
-		term_set(&tmp, "pp_host_wait", wait,
+		sim_term_add(&tmp, "pp_host_wait", wait,
 			 "next stage's host chain not hidden by GPU work");
 	} else {
 		gpu_work(c, q, m->layers, true, true, tokens, &g);
 		gpu_terms(&tmp, &g);
 	}
 	if (q->mode == SIM_TP || q->mode == SIM_EP) {
-		const struct sim_arch_sched *sc = &c->sched;
-
-		for (i = 0; i < sc->n_layer; i++) {
-			double us = sim_net_us(&c->net, sc->layer[i].op,
-					       coll_bytes(m, &sc->layer[i]) *
-					       tokens, n);
-
-			if (sc->layer[i].op == SIM_OP_ALLGATHER) {
-				ag += m->layers * us;
-				tmp.n_allgather += m->layers;
-			} else {
-				ar += m->layers * us;
-				tmp.n_allreduce += m->layers;
-			}
-			if (q->mode == SIM_EP && sc->layer[i].after_moe)
-				skew += m->layers * c->net.p2p_one_way_us;
-		}
-		for (i = 0; i < sc->n_step; i++) {
-			double us = sim_net_us(&c->net, sc->step[i].op,
-					       coll_bytes(m, &sc->step[i]) *
-					       tokens, n);
-
-			if (sc->step[i].op == SIM_OP_ALLGATHER) {
-				ag += us;
-				tmp.n_allgather++;
-			} else {
-				ar += us;
-				tmp.n_allreduce++;
-			}
-		}
-		term_set(&tmp, "allreduce", ar / 1000.0,
-			 "per-layer + embedding all-reduces");
-		term_set(&tmp, "allgather", ag / 1000.0, "logits all-gather");
-		term_set(&tmp, "ep_skew", skew / 1000.0,
-			 "rendezvous after skewed expert work (EP)");
+		ret = sim_tp_collectives(c, q, tokens, &tmp);
+		if (ret)
+			return ret;
 	}
-	if (q->spec_tokens)
-		term_set(&tmp, "spec_draft", draft_ms(c, q, &colls),
-			 "EAGLE3 draft proposals + verify overhead");
-	tmp.n_allreduce += colls;
+	if (q->spec_tokens) {
+		double dnet;
+
+		ret = sim_draft_collectives(c, q, &tmp, &dnet);
+		if (ret)
+			return ret;
+		sim_term_add(&tmp, "spec_draft", draft_ms(c, q) + dnet,
+			     "EAGLE3 draft proposals + verify overhead");
+	}
 	step = 0;
 	for (i = 0; i < tmp.n_terms; i++)
 		step += tmp.term[i].ms;
@@ -562,10 +559,10 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 		tmp.term[i].ms /= tmp.tokens_per_step;
 	outn = hw->out_tokens[q->length];
 	if (outn > 0)
-		term_set(&tmp, "request", hw->request_fixed_ms[q->mode] / outn,
+		sim_term_add(&tmp, "request", hw->request_fixed_ms[q->mode] / outn,
 			 "per-request fixed cost / output tokens");
 	else
-		term_set(&tmp, "request", 0, NULL);
+		sim_term_add(&tmp, "request", 0, NULL);
 	for (i = 0; i < tmp.n_terms; i++)
 		if (!tmp.term[i].what)
 			tmp.term[i].what = "";

@@ -47,6 +47,16 @@ struct sim_hw {
 	int    draft_vocab;
 	double draft_host_ms;
 	double accept;
+	/* EP: extra link crossings the arrival skew at each MoE all-reduce
+	 * costs (fitted: see gb10.json) */
+	double ep_rendezvous;
+	/* every parameter's provenance, for sim validate / explain */
+	int    nprov;
+	struct sim_prov {
+		char	      key[48];
+		enum sim_kind kind;
+		char	      cells[200];	/* fitted: the cells that pinned it */
+	} prov[48];
 };
 
 #define SIM_COLL_MAX 8
@@ -67,7 +77,8 @@ struct sim_arch_sched {
 	struct sim_coll layer[SIM_COLL_MAX];	/* TP/EP, each layer */
 	int		n_step;
 	struct sim_coll step[SIM_COLL_MAX];	/* TP/EP, once a step */
-	double		pp_hop_hidden_x;	/* PP stage hop bytes / hidden */
+	double		pp_hop_hidden_x;	/* PP: bytes of one message / hidden */
+	int		pp_hop_messages;	/* PP: messages per stage boundary */
 };
 
 struct sim_ctx {
@@ -88,6 +99,18 @@ struct sim_query {
 };
 
 #define SIM_TERMS_MAX 16
+#define SIM_NET_USES 12
+
+/* One kind of collective a step sends, and how it was costed. */
+struct sim_net_use {
+	const char	   *term;	/* the breakdown term it adds to */
+	char		    what[64];
+	enum sim_op	    op;
+	double		    bytes;	/* per collective */
+	int		    nranks;
+	int		    count;	/* per step */
+	struct sim_net_cost cost;	/* one collective */
+};
 
 struct sim_term {
 	const char *name;
@@ -108,6 +131,8 @@ struct sim_result {
 	int		n_kernels;
 	int		n_terms;
 	struct sim_term term[SIM_TERMS_MAX];
+	int		n_net;
+	struct sim_net_use net[SIM_NET_USES];
 };
 
 /* Find the data directory (profiles/): $NETROOF_SIM_DATA, then
@@ -122,5 +147,16 @@ int sim_sched_load(const char *datadir, const char *model_type,
 int sim_predict(const struct sim_ctx *c, const struct sim_query *q,
 		struct sim_result *r);
 double sim_term_ms(const struct sim_result *r, const char *name);
+/* Add ms to term name (appended in order when new). */
+void sim_term_add(struct sim_result *r, const char *name, double ms,
+		  const char *what);
+
+/* collectives.c: the network part of a step, recorded in r->net. */
+int sim_tp_collectives(const struct sim_ctx *c, const struct sim_query *q,
+		       int tokens, struct sim_result *r);
+int sim_pp_hop(const struct sim_ctx *c, int tokens, struct sim_result *r,
+	       double *hop_ms_p);
+int sim_draft_collectives(const struct sim_ctx *c, const struct sim_query *q,
+			  struct sim_result *r, double *ms_p);
 
 #endif
