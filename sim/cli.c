@@ -347,3 +347,116 @@ void sim_model_line(FILE *f, const struct sim_model *m)
 	fprintf(f, "; %.2f B active params, %.2f GB/token on one node\n",
 		sim_active_params(m) / 1e9, sim_bytes_per_token(m) / 1e9);
 }
+
+int sim_cost_text(char *buf, size_t len, const struct sim_net_cost *c)
+{
+	const struct sim_coll_cost *m = &c->model;
+
+	if (!c->modelled)
+		return snprintf(buf, len, "%.1f us measured (%s)", c->us,
+				c->source ? c->source : "?");
+	return snprintf(buf, len, "%s/%s, %d crossing%s x (%.2f one-way + %d x "
+			"%.2f proxy) + %.1f wire + %.1f base + %.1f launch = "
+			"%.1f us", sim_algo_name(m->algo),
+			sim_proto_name(m->proto), m->crossings,
+			m->crossings == 1 ? "" : "s",
+			m->crossings ? m->link_us / m->crossings : 0,
+			m->proxies, m->crossings && m->proxies ?
+			m->proxy_us / m->crossings / m->proxies : 0,
+			m->wire_us, m->base_us, m->launch_us, m->total_us);
+}
+
+static void param_line(FILE *f, const char *name, const struct sim_param *p,
+		       const char *unit)
+{
+	int n = (int)strlen(p->src);
+
+	fprintf(f, "#   %-10s %8.2f %-5s %-9s %.*s%s\n", name, p->v, unit,
+		sim_kind_name(p->kind), n > 110 ? 107 : n, p->src,
+		n > 110 ? "..." : "");
+}
+
+void sim_print_network(FILE *f, const struct sim_ctx *c,
+		       const struct sim_result *r)
+{
+	const struct sim_netprof *p = &c->net;
+	char text[512];
+	int i;
+
+	if (!r->n_net)
+		return;
+	fprintf(f, "# network terms (%s: %s)\n", p->name, p->about);
+	for (i = 0; i < r->n_net; i++) {
+		const struct sim_net_use *u = &r->net[i];
+
+		sim_cost_text(text, sizeof(text), &u->cost);
+		fprintf(f, "#   %4d x %-9s %8.0f B  %-40s %s\n", u->count,
+			sim_op_name(u->op), u->bytes, u->what, text);
+	}
+	if (!p->has_link)
+		return;
+	fprintf(f, "# link facts (%s):\n", p->name);
+	param_line(f, "one_way", &p->link.one_way_us, "us");
+	param_line(f, "proxy", &p->link.proxy_us, "us");
+	param_line(f, "bandwidth", &p->link.bw_gbs, "GB/s");
+	if (p->link.ll_bw_gbs.v > 0)
+		param_line(f, "LL rate", &p->link.ll_bw_gbs, "GB/s");
+}
+
+json_t *sim_network_json(const struct sim_ctx *c, const struct sim_result *r)
+{
+	json_t *a = json_array();
+	char text[512];
+	int i;
+
+	for (i = 0; i < r->n_net; i++) {
+		const struct sim_net_use *u = &r->net[i];
+		json_t *o;
+
+		sim_cost_text(text, sizeof(text), &u->cost);
+		o = json_pack("{s:s,s:s,s:f,s:i,s:i,s:f,s:b,s:s}",
+			      "what", u->what, "op", sim_op_name(u->op),
+			      "bytes", u->bytes, "nranks", u->nranks,
+			      "count", u->count,
+			      "us", round(u->cost.us * 1e3) / 1e3,
+			      "modelled", u->cost.modelled, "how", text);
+		if (u->cost.modelled)
+			json_object_set_new(o, "model", json_pack(
+				"{s:s,s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f}",
+				"algo", sim_algo_name(u->cost.model.algo),
+				"proto", sim_proto_name(u->cost.model.proto),
+				"crossings", u->cost.model.crossings,
+				"proxies", u->cost.model.proxies,
+				"channels", u->cost.model.channels,
+				"link_us", u->cost.model.link_us,
+				"proxy_us", u->cost.model.proxy_us,
+				"wire_us", u->cost.model.wire_us,
+				"base_us", u->cost.model.base_us,
+				"launch_us", u->cost.model.launch_us,
+				"nccl_model_us", u->cost.model.nccl_us));
+		else
+			json_object_set_new(o, "source",
+					    json_string(u->cost.source));
+		json_array_append_new(a, o);
+	}
+	if (c->net.has_link) {
+		const struct sim_link *l = &c->net.link;
+		json_t *link = json_object();
+		const struct { const char *k; const struct sim_param *p; } ps[] = {
+			{ "one_way_us", &l->one_way_us },
+			{ "proxy_us", &l->proxy_us },
+			{ "bw_gbs", &l->bw_gbs },
+			{ "ll_bw_gbs", &l->ll_bw_gbs },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(ps) / sizeof(ps[0]); k++)
+			json_object_set_new(link, ps[k].k, json_pack(
+				"{s:f,s:s,s:s}", "value", ps[k].p->v, "kind",
+				sim_kind_name(ps[k].p->kind), "source",
+				ps[k].p->src));
+		json_array_append_new(a, json_pack("{s:s,s:o}", "link",
+						   c->net.name, "facts", link));
+	}
+	return a;
+}

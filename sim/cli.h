@@ -161,6 +161,17 @@ json_t *sim_row(const struct sim_ctx *c, const struct sim_query *q,
 		const struct sim_result *r, const char *transport);
 /* { term: ms } of a breakdown, rounded as the rows are. */
 json_t *sim_breakdown_json(const struct sim_result *r);
+/* Where every network term of r came from: one line per kind of
+ * collective (count x us each; the link model's terms, or the measured
+ * file), then the link's parameters with their kind and source. */
+void sim_print_network(FILE *f, const struct sim_ctx *c,
+		       const struct sim_result *r);
+/* One collective's cost as text: "ring/LL, 2 crossings x (1.47 one-way +
+ * 1 x 7.05 proxy) + 3.3 wire + 6.6 base + 1.8 launch = 29.9 us". */
+int sim_cost_text(char *buf, size_t len, const struct sim_net_cost *c);
+/* The network uses of r as a JSON array (predict's summary). */
+json_t *sim_network_json(const struct sim_ctx *c, const struct sim_result *r);
+
 /* "# model NAME: type, layers, ..." */
 void sim_model_line(FILE *f, const struct sim_model *m);
 

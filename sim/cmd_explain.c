@@ -28,7 +28,7 @@ const struct bm_opt sim_explain_opts[] = {
 	SIM_OPT_NODES,
 	SIM_OPT_CTX,
 	SIM_OPT_LENGTH,
-	{ "net", SIM_K_NET, "FILE", "measured RoCE JSON (ib_lat/nccl_coll) for the roce side" },
+	{ "net", SIM_K_NET, "FILE", "measured ib_lat/nccl_coll/moe_alltoall JSON; each sets the side of its transport (repeatable)" },
 	SIM_OPT_HW,
 	SIM_OPT_QUANT,
 	SIM_OPTS_OUT,
@@ -169,6 +169,33 @@ static void order_by(const double *v, int n, int *idx)
 		}
 }
 
+/* The collective that weighs most over sockets, and what one of it costs
+ * on each link, term by term (the link-level cause of the speedup). */
+static void link_cause(struct sbuf *b, const struct sim_result *s,
+		       const struct sim_result *r)
+{
+	char ts[320], tr[320];
+	double w, best = 0;
+	int i, k = -1, total = 0;
+
+	for (i = 0; i < s->n_net && i < r->n_net; i++) {
+		w = s->net[i].count * (s->net[i].cost.us - r->net[i].cost.us);
+		total += s->net[i].count;
+		if (w > best) {
+			best = w;
+			k = i;
+		}
+	}
+	if (k < 0 || best < DELTA_MIN * 1000)
+		return;
+	sim_cost_text(ts, sizeof(ts), &s->net[k].cost);
+	sim_cost_text(tr, sizeof(tr), &r->net[k].cost);
+	sb_add(b, " The largest part: %d x %s of %.0f B (%s) of the %d "
+	       "collectives a step sends; over sockets each is %s, over RoCE "
+	       "%s.", s->net[k].count, sim_op_name(s->net[k].op),
+	       s->net[k].bytes, s->net[k].what, total, ts, tr);
+}
+
 /* The sentences about one mode, from its two predictions. */
 static void mode_findings(struct explain *x, FILE *table,
 			  const struct explain_case *e, const struct pair *p)
@@ -220,6 +247,7 @@ static void mode_findings(struct explain *x, FILE *table,
 		       100 * net_s / s->ms_per_token, net_r,
 		       100 * net_r / r->ms_per_token);
 	}
+	link_cause(&b, s, r);
 	if (worst >= 0 && gain > 0)
 		sb_add(&b, " Of the %.2f ms RoCE saves on %s, %.2f ms (%.0f%%) "
 		       "come back as %s (%s).", gain, gains.s, back,

@@ -21,7 +21,7 @@ const struct bm_opt sim_predict_opts[] = {
 	SIM_OPT_CTX,
 	SIM_OPT_LENGTH,
 	SIM_OPTS_SPEC,
-	{ "net", SIM_K_NET, "FILE", "measured ib_lat/nccl_coll/moe_alltoall JSON for the transport" },
+	{ "net", SIM_K_NET, "FILE", "measured ib_lat (link facts) or nccl_coll/moe_alltoall (2+ ranks: curves) JSON of the transport; repeatable" },
 	SIM_OPT_HW,
 	SIM_OPT_QUANT,
 	SIM_OPTS_OUT,
@@ -62,8 +62,10 @@ static void print_human(FILE *f, const struct sim_ctx *c,
 		   "%.2f token(s)/step\n", r->rank_weight_bytes / 1e9,
 		r->rank_kv_bytes / 1e9, r->n_allreduce, r->n_allgather,
 		r->n_p2p, r->n_kernels, r->tokens_per_step);
-	if (q->mode != SIM_SINGLE)
+	if (q->mode != SIM_SINGLE) {
 		fprintf(f, "# network: %s\n", used);
+		sim_print_network(f, c, r);
+	}
 	print_breakdown(f, r);
 	fprintf(f, "=> %.1f tok/s\n", r->tok_s);
 }
@@ -88,6 +90,9 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 	bm_out_summary(so->out, "network", q->mode == SIM_SINGLE ? NULL :
 		       json_string(used));
 	bm_out_summary(so->out, "terms", what);
+	if (q->mode != SIM_SINGLE)
+		bm_out_summary(so->out, "network_terms",
+			       sim_network_json(c, r));
 }
 
 int sim_predict_main(int argc, char **argv, const struct sim_cmd *cmd)

@@ -27,6 +27,7 @@ struct vrow {
 	double		measured;
 	double		predicted;
 	double		err_pct;
+	double		pred_fitted;	/* with the fitted what-if network */
 	int		line;
 };
 
@@ -178,7 +179,7 @@ out:
 
 struct speedup {
 	const struct vrow *sock, *roce;
-	double meas, pred, diff;
+	double meas, pred, diff, pred_fitted;
 };
 
 #define SPEEDUP_MAX 64
@@ -196,6 +197,12 @@ struct validation {
 	int		nsp;
 	int		worst[3];	/* row indexes, -1: none */
 	bool		pass;
+	/* the same with the curves fitted on the reference report (a
+	 * labelled what-if: roce-fitted, socket-fitted) */
+	double		mape_fitted, maxe_fitted, worst_sp_fitted;
+	/* parameters of the hardware profile fitted on this very table */
+	int		n_fitted_here, n_fitted, n_params;
+	char		fitted_names[512];
 };
 
 enum { K_MEASURED = SIM_K_CMD, K_MAX_MAPE, K_MAX_CELL, K_MAX_SPEEDUP };
@@ -229,9 +236,20 @@ static int own_opt(int key, const char *arg, void *priv)
 	return -EINVAL;
 }
 
-static int predict_rows(struct sim_ctx *c, struct validation *v)
+/* The fitted what-if network of a transport ("roce" -> "roce-fitted"). */
+static const char *fitted_net(const char *transport, char *buf, size_t len)
 {
-	char loaded[SIM_NAME_MAX] = "", used[512];
+	if (!strcmp(transport, "none"))
+		return transport;
+	snprintf(buf, len, "%s-fitted", transport);
+	return buf;
+}
+
+/* Predict every row: with the link-level built-ins (r->predicted), or with
+ * the fitted what-if curves (fitted: r->pred_fitted, no statistics). */
+static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
+{
+	char loaded[SIM_NAME_MAX] = "", used[512], fname[64];
 	double sum = 0;
 	int i, ret;
 
@@ -248,7 +266,9 @@ static int predict_rows(struct sim_ctx *c, struct validation *v)
 				return ret;
 			snprintf(loaded, sizeof(loaded), "%s", r->model);
 		}
-		ret = sim_ctx_net(c, r->transport, NULL, 0, true, NULL, used,
+		ret = sim_ctx_net(c, fitted ? fitted_net(r->transport, fname,
+							  sizeof(fname)) :
+				  r->transport, NULL, 0, true, NULL, used,
 				  sizeof(used));
 		if (!ret)
 			ret = sim_predict(c, &q, &res);
@@ -256,6 +276,15 @@ static int predict_rows(struct sim_ctx *c, struct validation *v)
 			BM_ERR("%s:%d: cannot predict this row", v->measured,
 			       r->line);
 			return ret;
+		}
+		if (fitted) {
+			double e = 100 * fabs(res.tok_s - r->measured) /
+				   r->measured;
+
+			r->pred_fitted = res.tok_s;
+			sum += e;
+			v->maxe_fitted = fmax(v->maxe_fitted, e);
+			continue;
 		}
 		r->predicted = res.tok_s;
 		r->err_pct = 100 * (r->predicted - r->measured) / r->measured;
@@ -265,8 +294,41 @@ static int predict_rows(struct sim_ctx *c, struct validation *v)
 		if (fabs(r->err_pct) > v->maxe)
 			v->maxe = fabs(r->err_pct);
 	}
-	v->mape = sum / v->n;
+	if (fitted)
+		v->mape_fitted = sum / v->n;
+	else
+		v->mape = sum / v->n;
 	return 0;
+}
+
+/* How many of the hardware profile's parameters were fitted, and how many
+ * of those on this table (their "cells" name its file). */
+static void count_fitted(const struct sim_ctx *c, struct validation *v)
+{
+	const char *base = strrchr(v->measured, '/');
+	char stem[256], *dot;
+	size_t off = 0;
+	int i;
+
+	snprintf(stem, sizeof(stem), "%s", base ? base + 1 : v->measured);
+	dot = strrchr(stem, '.');
+	if (dot)
+		*dot = '\0';
+	v->n_params = c->hw.nprov;
+	for (i = 0; i < c->hw.nprov; i++) {
+		const struct sim_prov *p = &c->hw.prov[i];
+
+		if (p->kind != SIM_KIND_FITTED)
+			continue;
+		v->n_fitted++;
+		if (!*stem || !strstr(p->cells, stem))
+			continue;
+		v->n_fitted_here++;
+		if (off < sizeof(v->fitted_names))
+			off += snprintf(v->fitted_names + off,
+					sizeof(v->fitted_names) - off, "%s%s",
+					off ? ", " : "", p->key);
+	}
 }
 
 /* socket -> RoCE speedups of matching rows, and the three worst cells */
@@ -292,8 +354,12 @@ static void compare(struct validation *v)
 			s->meas = 100 * (b->measured / a->measured - 1);
 			s->pred = 100 * (b->predicted / a->predicted - 1);
 			s->diff = s->pred - s->meas;
+			s->pred_fitted = 100 * (b->pred_fitted /
+						a->pred_fitted - 1);
 			if (fabs(s->diff) > v->worst_sp)
 				v->worst_sp = fabs(s->diff);
+			v->worst_sp_fitted = fmax(v->worst_sp_fitted,
+						  fabs(s->pred_fitted - s->meas));
 			v->nsp++;
 			break;
 		}
@@ -337,17 +403,28 @@ static void print_human(FILE *f, const struct validation *v)
 				v->msum[i] / v->mcnt[i], v->mcnt[i]);
 	fprintf(f, "\nMAPE overall: %.2f%% over %d rows; worst cell %.1f%%\n",
 		v->mape, v->n, v->maxe);
+	fprintf(f, "network: link-level built-ins (roce, socket: link facts, "
+		   "nothing fitted on this table)\n"
+		   "   what-if: with the curves fitted on the reference report "
+		   "(roce-fitted, socket-fitted): MAPE %.2f%%, worst cell "
+		   "%.1f%%, worst speedup off by %.1f pts\n", v->mape_fitted,
+		v->maxe_fitted, v->worst_sp_fitted);
+	fprintf(f, "parameters fitted on this table: %d of %d in the hardware "
+		   "profile%s%s%s (host/kernel terms; %d fitted in all)\n",
+		v->n_fitted_here, v->n_params, v->n_fitted_here ? ": " : "",
+		v->fitted_names, v->n_fitted_here ? "" : "", v->n_fitted);
 	if (v->nsp) {
 		fprintf(f, "\nsocket -> RoCE speedup   measured  predicted  "
-			   "diff\n");
+			   "diff   fitted what-if\n");
 		for (i = 0; i < v->nsp; i++)
 			fprintf(f, "%-6s %-6s %-6s ctx %-5.0f %+7.0f%%  "
-				   "%+8.0f%%  %+5.1f pts\n",
+				   "%+8.0f%%  %+5.1f pts  %+6.0f%%\n",
 				sim_mode_name(v->sp[i].sock->mode),
 				v->sp[i].sock->spec ? "eagle3" : "none",
 				sim_length_name(v->sp[i].sock->length),
 				v->sp[i].sock->ctx, v->sp[i].meas,
-				v->sp[i].pred, v->sp[i].diff);
+				v->sp[i].pred, v->sp[i].diff,
+				v->sp[i].pred_fitted);
 	}
 	fprintf(f, "\nworst cells:");
 	for (j = 0; j < 3; j++) {
@@ -378,6 +455,15 @@ static json_t *row_json(const struct vrow *r)
 			 "line", r->line);
 }
 
+static json_t *row_json_full(const struct vrow *r)
+{
+	json_t *o = row_json(r);
+
+	json_object_set_new(o, "predicted_fitted_net",
+			    json_real(round(r->pred_fitted * 100) / 100));
+	return o;
+}
+
 static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 		      const struct sim_opts *o, const struct validation *v)
 {
@@ -390,7 +476,7 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 	bm_out_param(so->out, "max_cell_pct", json_real(v->max_cell));
 	bm_out_param(so->out, "max_speedup_pts", json_real(v->max_speedup));
 	for (i = 0; i < v->n; i++)
-		bm_out_row(so->out, row_json(&v->rows[i]));
+		bm_out_row(so->out, row_json_full(&v->rows[i]));
 	for (i = 0; i < SIM_MODE_NR; i++)
 		if (v->mcnt[i])
 			json_object_set_new(bym, sim_mode_name(i),
@@ -398,14 +484,16 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 					  100));
 	for (i = 0; i < v->nsp; i++)
 		json_array_append_new(jsp, json_pack(
-			"{s:s,s:s,s:s,s:I,s:f,s:f,s:f}",
+			"{s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:f}",
 			"mode", sim_mode_name(v->sp[i].sock->mode),
 			"spec", v->sp[i].sock->spec ? "eagle3" : "none",
 			"length", sim_length_name(v->sp[i].sock->length),
 			"ctx", (json_int_t)v->sp[i].sock->ctx,
 			"measured_pct", round(v->sp[i].meas * 10) / 10,
 			"predicted_pct", round(v->sp[i].pred * 10) / 10,
-			"diff_pts", round(v->sp[i].diff * 10) / 10));
+			"diff_pts", round(v->sp[i].diff * 10) / 10,
+			"predicted_fitted_net_pct",
+			round(v->sp[i].pred_fitted * 10) / 10));
 	for (i = 0; i < 3; i++)
 		if (v->worst[i] >= 0)
 			json_array_append_new(jw,
@@ -421,6 +509,19 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 		       json_real(round(v->worst_sp * 10) / 10));
 	bm_out_summary(so->out, "worst", jw);
 	bm_out_summary(so->out, "pass", json_boolean(v->pass));
+	bm_out_summary(so->out, "network", json_string("link-level built-ins "
+		       "(roce, socket); nothing fitted on this table"));
+	bm_out_summary(so->out, "fitted_net_whatif", json_pack(
+		"{s:f,s:f,s:f,s:s}", "mape_pct", round(v->mape_fitted * 100) / 100,
+		"max_abs_error_pct", round(v->maxe_fitted * 100) / 100,
+		"max_speedup_diff_pts", round(v->worst_sp_fitted * 10) / 10,
+		"profiles", "roce-fitted, socket-fitted"));
+	bm_out_summary(so->out, "params_fitted_on_this_table",
+		       json_integer(v->n_fitted_here));
+	bm_out_summary(so->out, "params_fitted_names",
+		       json_string(v->fitted_names));
+	bm_out_summary(so->out, "params_fitted", json_integer(v->n_fitted));
+	bm_out_summary(so->out, "params", json_integer(v->n_params));
 }
 
 /* Axis range of the plot: every measured and predicted value, with room. */
@@ -523,9 +624,12 @@ int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 	if (!ret)
 		ret = sim_ctx_init(c, o.hw);
 	if (!ret)
-		ret = predict_rows(c, &v);
+		ret = predict_rows(c, &v, true);
+	if (!ret)
+		ret = predict_rows(c, &v, false);
 	if (ret)
 		goto out;
+	count_fitted(c, &v);
 	compare(&v);
 	if (so.table)
 		print_human(so.table, &v);

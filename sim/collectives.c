@@ -64,11 +64,6 @@ static int use(const struct sim_ctx *c, struct sim_result *r,
 	return 0;
 }
 
-/* One crossing's cost on this link (EP rendezvous), 0 without a link. */
-static double crossing_us(const struct sim_netprof *p)
-{
-	return p->has_link ? sim_link_crossing_us(&p->link, SIM_PROTO_LL) : 0;
-}
 
 int sim_tp_collectives(const struct sim_ctx *c, const struct sim_query *q,
 		       int tokens, struct sim_result *r)
@@ -88,10 +83,11 @@ int sim_tp_collectives(const struct sim_ctx *c, const struct sim_query *q,
 		 * different times (the busier rank reads more experts:
 		 * ep_imbalance); what that arrival skew costs beyond the
 		 * wait itself is the fitted ep_rendezvous (gb10.json),
-		 * counted in crossings of this link */
+		 * counted in one-way latencies of this link */
 		if (q->mode == SIM_EP && sc->layer[i].after_moe)
-			skew += m->layers * c->hw.ep_rendezvous *
-				crossing_us(&c->net) / 1000.0;
+			skew += m->layers * (c->net.has_link ?
+				c->hw.ep_rendezvous * c->net.link.one_way_us.v :
+				c->net.curve_ep_skew_us) / 1000.0;
 	}
 	for (i = 0; i < sc->n_step && !ret; i++) {
 		acc = sc->step[i].op == SIM_OP_ALLGATHER ? &ag : &ar;

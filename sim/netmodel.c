@@ -344,7 +344,11 @@ int sim_coll_cost_with(const struct sim_link *l, enum sim_op op,
 	c->channels = channels_for(l, a, p, bytes, n);
 	c->crossings = crossings_of(op, a, n, bytes, c->channels, &per);
 	c->proxies = proxies_of(l->tr, p);
-	c->wire_bytes = per * wire_factor[p];
+	/* one proxy thread moves every channel's bytes through the kernel's
+	 * TCP stack one after the other (net_socket.cc: no helper threads on
+	 * ConnectX), while IB channels' RDMA writes proceed in parallel */
+	c->wire_bytes = per * wire_factor[p] *
+			(l->tr == SIM_TR_SOCKET ? c->channels : 1);
 	rate = l->bw_gbs.v;
 	if (p != SIM_PROTO_SIMPLE && l->ll_bw_gbs.v > 0)
 		rate = fmin(rate, l->ll_bw_gbs.v);

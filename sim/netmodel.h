@@ -51,7 +51,18 @@
 #define SIM_NETMODEL_H
 #include <stdbool.h>
 
-#include "netprof.h"
+
+enum sim_op {
+	SIM_OP_ALLREDUCE,
+	SIM_OP_ALLGATHER,
+	SIM_OP_REDUCESCATTER,
+	SIM_OP_BROADCAST,
+	SIM_OP_SENDRECV,	/* one message, one way (NCCL send/recv) */
+	SIM_OP_NR,
+};
+
+const char *sim_op_name(enum sim_op op);
+int	    sim_op_parse(const char *s, enum sim_op *op_p);
 
 enum sim_algo { SIM_ALGO_TREE, SIM_ALGO_RING, SIM_ALGO_PAT, SIM_ALGO_P2P,
 		SIM_ALGO_NR };
@@ -112,7 +123,8 @@ struct sim_coll_cost {
 	int	       crossings;	 /* sequential one-way network hops */
 	int	       proxies;		 /* proxy hand-offs per crossing */
 	int	       channels;	 /* channels NCCL uses at this size */
-	double	       wire_bytes;	 /* per crossing per channel */
+	double	       wire_bytes;	 /* per crossing: per channel (IB), all
+					  * channels (socket: one proxy) */
 	double	       launch_us;
 	double	       base_us;
 	double	       link_us;		 /* crossings x one_way */

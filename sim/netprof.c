@@ -296,6 +296,7 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 	}
 	p->tr = strcmp(json_string_value(v), "ib") ? SIM_TR_SOCKET : SIM_TR_IB;
 	p->whatif = json_is_true(json_object_get(root, "whatif"));
+	p->any_ranks = json_is_true(json_object_get(root, "any_ranks"));
 	v = json_object_get(root, "kind");
 	if (json_is_string(v) && !strcmp(json_string_value(v), "link")) {
 		p->has_link = true;
@@ -312,6 +313,13 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 			goto out;
 		}
 		ret = load_curves(root, path, name, p, kind);
+		if (!ret && json_object_get(root, "p2p_one_way_us")) {
+			struct sim_param sk;
+
+			ret = sim_param_read(root, path, "p2p_one_way_us", kind,
+					     &sk);
+			p->curve_ep_skew_us = sk.v;
+		}
 	} else {
 		BM_ERR("%s: \"kind\" must be \"link\" or \"curves\"", path);
 		ret = -EINVAL;
@@ -585,9 +593,9 @@ int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
 						 "tool"));
 	rows = json_object_get(root, "results");
 	if (!tool || !json_is_array(rows)) {
-		BM_ERR("--net %s: not a netroof tool document (needs "
-		       "meta.tool and a results array: ib_lat, nccl_coll or "
-		       "moe_alltoall -J output)", path);
+		BM_ERR("--net %s: no \"results\" array or no meta.tool: not "
+		       "an ib_lat, nccl_coll or moe_alltoall -J document",
+		       path);
 		ret = -EINVAL;
 	} else if (!strcmp(tool, "ib_lat")) {
 		ret = merge_ib_lat(p, path, rows);
@@ -617,7 +625,9 @@ int sim_net_cost(const struct sim_netprof *p, enum sim_op op, double size,
 	cv = curve_find(p, op, nranks);
 	/* a curve-only profile has no model: its allreduce curve stands in
 	 * for an op it did not list */
-	if (!cv && !p->has_link && nranks == 2)
+	if (!cv && !p->has_link && p->any_ranks)
+		cv = curve_find(p, op, 2);
+	if (!cv && !p->has_link && (nranks == 2 || p->any_ranks))
 		cv = curve_find(p, SIM_OP_ALLREDUCE, 2);
 	if (cv && (cv->kind == SIM_KIND_MEASURED || !p->has_link)) {
 		c->us = curve_us(cv, size);

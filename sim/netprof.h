@@ -26,18 +26,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum sim_op {
-	SIM_OP_ALLREDUCE,
-	SIM_OP_ALLGATHER,
-	SIM_OP_REDUCESCATTER,
-	SIM_OP_BROADCAST,
-	SIM_OP_SENDRECV,	/* one message, one way (NCCL send/recv) */
-	SIM_OP_NR,
-};
-
-const char *sim_op_name(enum sim_op op);
-int	    sim_op_parse(const char *s, enum sim_op *op_p);
-
 #include "netmodel.h"
 
 #define SIM_NET_POINTS 64
@@ -61,7 +49,12 @@ struct sim_netprof {
 	enum sim_transport tr;
 	bool		   has_link;	/* link-level: the model applies */
 	bool		   whatif;	/* a labelled what-if, not a default */
+	bool		   any_ranks;	/* curves: the same at any rank count */
 	struct sim_link	   link;
+	/* curve profiles: the fitted what-if's own EP rendezvous term, one
+	 * small-message one-way latency per MoE all-reduce (the first
+	 * calibration's form) */
+	double		   curve_ep_skew_us;
 	int		   ncurves;
 	struct sim_op_curve curve[SIM_NET_CURVES];
 	char		   used[512];	/* what --net files contributed */

@@ -23,8 +23,11 @@
 	  "every row of a measured CSV predicted: error per row, MAPE per\n"   \
 	  "mode and overall, socket->RoCE speedups, the worst cells")          \
 	X(sweep, "--out DIR | -J FILE | --csv FILE [OPTIONS]",                 \
-	  "what-ifs (context to 128K, collective latency, memory bandwidth,\n" \
-	  "nodes 2/4/8, socket/RoCE/one-shot all-reduce) to CSV + SVG")
+	  "what-ifs (context to 128K, the link's one-way latency, memory\n"    \
+	  "bandwidth, nodes 2/4/8, socket/RoCE/one-shot all-reduce) to CSV + SVG") \
+	X(collective, "[--op OP] [--nodes N] [--transport T] [OPTIONS]",       \
+	  "one collective on a link: NCCL's algorithm and protocol, its\n"     \
+	  "crossings and every term of its cost; --measured: against nccl_coll")
 
 #define SIM_DECLARE(name, syn, about)                                          \
 	extern const struct bm_opt sim_##name##_opts[];                        \

@@ -63,6 +63,10 @@ check 2 'needs an MoE model' -- "$sim" predict --model "$here/dense-llama.json" 
 check 2 'not supported' -- "$sim" predict --model qwen3-coder-30b-a3b --mode pp --spec eagle3
 check 2 'network profile' -- "$sim" predict --model qwen3-coder-30b-a3b --transport carrier-pigeon
 check 2 'no "results"' -- "$sim" predict --model qwen3-coder-30b-a3b --net "$here/dense-llama.json"
+# one rank crossed no network: refused, and so is the other transport's file
+check 2 'measured on one rank' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --net "$here/../../results/gpu/nccl_coll_h100_allreduce_sweep.json"
+check 2 'not IB/RoCE' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --transport roce --net "$here/../../results/gpu/h200-loopback-20261203/nccl_n2.json"
+check 0 'allreduce at 2 ranks' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --transport socket --net "$here/../../results/gpu/h200-loopback-20261203/nccl_n2.json"
 check 2 'mode must be' -- "$sim" validate --measured "$here/bad/bad-mode.csv"
 check 2 'header lacks' -- "$sim" validate --measured "$here/bad/bad-header.csv"
 check 2 '--measured' -- "$sim" validate

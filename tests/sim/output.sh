@@ -83,7 +83,7 @@ out_test() {
 
 out_test predict predict 1 '^=> .* tok/s' -- predict --model qwen3-coder-30b-a3b --mode ep --transport socket --ctx 16K
 out_test explain explain 9 '^# sim explain' -- explain --model minimax-m2.5
-out_test validate validate 52 '^=> PASS' -- validate --measured "$measured"
+out_test validate validate 52 '^=> \(PASS\|FAIL\)' -- validate --measured "$measured"
 out_test sweep sweep 200 '' -- sweep
 
 # predict: the row is the prediction the table shows
@@ -198,6 +198,6 @@ PY
 explain_check qwen0 --model qwen3-coder-30b-a3b
 explain_check minimax16k --model minimax-m2.5 --ctx 16K --length short
 explain_check dense --model "$here/dense-llama.json" --ctx 8K
-explain_check net --model qwen3-coder-30b-a3b --net "$root/results/gpu/nccl_coll_h100_allreduce_sweep.json"
+explain_check net --model qwen3-coder-30b-a3b --net "$root/results/gpu/h200-loopback-20261203/nccl_n2.json"
 explain_check nodes4 --model qwen3-coder-30b-a3b --nodes 4 --ctx 32K
 exit $fail

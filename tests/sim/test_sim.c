@@ -124,18 +124,38 @@ static void test_counts(void)
 		sum += r.term[i].ms;
 	EXPECT_NEAR(sum, r.ms_per_token, 1e-9);
 	EXPECT_NEAR(r.tok_s, 1000 / r.ms_per_token, 1e-9);
-	/* TP all-reduce term: 97 x the 4 KB point of net-roce (41 us) */
-	EXPECT_NEAR(sim_term_ms(&r, "allreduce"), 97 * 0.041, 1e-9);
+	/* TP all-reduce term on the link model: 97 x one 4 KB all-reduce
+	 * over the built-in RoCE link, launched at the profile's kernel time */
+	{
+		struct sim_coll_cost cc;
+
+		EXPECT_EQ(sim_coll_cost(&ctx.net.link, SIM_OP_ALLREDUCE, 4096, 2,
+					ctx.hw.kernel_us, &cc), 0);
+		EXPECT_NEAR(sim_term_ms(&r, "allreduce"),
+			    97 * cc.total_us / 1000.0, 1e-9);
+	}
 
 	r = run(SIM_EP, 2, 0, SIM_LEN_LONG, 0);
 	EXPECT_EQ(r.n_allreduce, 97);
-	/* skewed rendezvous after each MoE block: 48 x one-way p2p (8 us) */
-	EXPECT_NEAR(sim_term_ms(&r, "ep_skew"), 48 * 0.008, 1e-9);
+	/* rendezvous after each MoE block: 48 x the fitted count of the
+	 * link's one-way latency */
+	EXPECT_NEAR(sim_term_ms(&r, "ep_skew"), 48 * ctx.hw.ep_rendezvous *
+		    ctx.net.link.one_way_us.v / 1000.0, 1e-9);
 	EXPECT(sim_term_ms(&r, "ep_imbalance") > 0);
 
+	/* the fitted what-if curves, as the first calibration had them:
+	 * 97 x the 4 KB point (41 us), 48 x one-way p2p (8 us) */
+	EXPECT_EQ(setup("qwen3-coder-30b-a3b", "roce-fitted"), 0);
+	r = run(SIM_TP, 2, 0, SIM_LEN_LONG, 0);
+	EXPECT_NEAR(sim_term_ms(&r, "allreduce"), 97 * 0.041, 1e-9);
+	r = run(SIM_EP, 2, 0, SIM_LEN_LONG, 0);
+	EXPECT_NEAR(sim_term_ms(&r, "ep_skew"), 48 * 0.008, 1e-9);
+
+	EXPECT_EQ(setup("qwen3-coder-30b-a3b", "roce"), 0);
 	r = run(SIM_PP, 2, 0, SIM_LEN_LONG, 0);
 	EXPECT_EQ(r.n_allreduce, 0);
-	EXPECT_EQ(r.n_p2p, 1);
+	/* one stage boundary: hidden_states and residual, two messages */
+	EXPECT_EQ(r.n_p2p, 2);
 	/* stages run one after the other: every weight byte once */
 	EXPECT_NEAR(r.rank_weight_bytes, 2059534336.0, 1);
 	EXPECT_EQ(r.n_kernels, 48 * 14 + 2 * 10);
@@ -214,74 +234,157 @@ static void test_spec_and_length(void)
 	}
 }
 
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
 static void test_netprof(const char *tmpdir)
 {
 	struct sim_netprof p;
-	char path[512], used[512];
-	FILE *f;
+	struct sim_net_cost c;
+	char path[512];
 
-	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
+	/* curve profiles (the fitted what-if): interpolation as before */
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce-fitted", &p), 0);
+	EXPECT(!p.has_link && p.whatif);
 	/* on a point */
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2), 41.0, 1e-9);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2, 1), 41.0, 1e-9);
 	/* halfway in log2 between 4 KB (41) and 8 KB (44) */
 	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096 * 1.41421356237,
-			       2), 42.5, 1e-6);
+			       2, 1), 42.5, 1e-6);
 	/* below the first point: the first point */
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 1, 2), 40.0, 1e-9);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 1, 2, 1), 40.0, 1e-9);
 	/* past the last (1 MiB, 120 us): + extra bytes / 10 GB/s */
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 1048576 + 1e6, 2),
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 1048576 + 1e6, 2, 1),
 		    120.0 + 100.0, 1e-6);
-	/* 4 ranks: two tree steps */
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 4), 82.0, 1e-9);
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_SENDRECV, 8192, 4), 18.0, 1e-9);
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 1), 0, 0);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 1, 1), 0, 0);
+	/* 2-rank curves cannot cost 4 ranks: no log2 guess */
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 4, 1, &c), -EINVAL);
 
-	/* a measured nccl_coll-style document replaces the all-reduce */
-	snprintf(path, sizeof(path), "%s/nccl.json", tmpdir);
-	f = fopen(path, "w");
-	EXPECT(f != NULL);
-	if (!f)
-		return;
-	fputs("{\"meta\":{\"tool\":\"nccl_coll\"},\"params\":{},\"results\":["
-	      "{\"op\":\"allreduce\",\"size\":4096,\"oop_lat_us_p50\":20.0},"
-	      "{\"op\":\"allreduce\",\"size\":16384,\"oop_lat_us_p50\":30.0},"
-	      "{\"op\":\"sendrecv\",\"size\":8,\"oop_lat_us_p50\":6.0},"
-	      "{\"op\":\"weird\",\"size\":8,\"oop_lat_us_p50\":1.0},"
-	      "{\"size\":8}],\"summary\":{},\"error\":null}", f);
-	fclose(f);
-	EXPECT_EQ(sim_netprof_merge_measured(&p, path, used, sizeof(used)), 0);
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2), 20.0, 1e-9);
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 8192, 2), 25.0, 1e-9);
-	EXPECT_NEAR(p.p2p_one_way_us, 6.0, 1e-9);
-	/* the all-gather curve was not measured: built-in stays */
-	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLGATHER, 4096, 2), 40.0, 1e-9);
-	EXPECT(strstr(used, "allreduce 2 sizes") != NULL);
-
-	/* ib_lat rows (one-way p50, transport named): tcp rows go to socket */
-	snprintf(path, sizeof(path), "%s/iblat.json", tmpdir);
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	fputs("{\"meta\":{\"tool\":\"ib_lat\"},\"results\":["
-	      "{\"op\":\"lat\",\"transport\":\"rc_write\",\"size\":8,\"lat_us_p50\":2.5},"
-	      "{\"op\":\"lat\",\"transport\":\"tcp\",\"size\":8,\"lat_us_p50\":30.0}]}", f);
-	fclose(f);
+	/* link-level built-ins: the model costs every rank count */
 	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
-	EXPECT_EQ(sim_netprof_merge_measured(&p, path, used, sizeof(used)), 0);
-	EXPECT_NEAR(p.p2p_one_way_us, 2.5, 1e-9);
+	EXPECT(p.has_link && !p.whatif && p.tr == SIM_TR_IB);
+	EXPECT_EQ(p.link.one_way_us.kind, SIM_KIND_PUBLISHED);
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 2, 1, &c), 0);
+	EXPECT(c.modelled && c.model.crossings == 2);
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 8, 1, &c), 0);
+	EXPECT(c.modelled && c.model.algo == SIM_ALGO_TREE &&
+	       c.model.crossings == 6);
+
+	/* a 2-rank nccl_coll document over IB: curves that beat the model at
+	 * 2 ranks only; graph rows use the in-graph time */
+	snprintf(path, sizeof(path), "%s/nccl.json", tmpdir);
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"nccl_coll\","
+	      "\"nranks\":2,\"transport\":\"ib\"},\"params\":{},\"results\":["
+	      "{\"op\":\"allreduce\",\"mode\":\"graph\",\"size\":4096,"
+	      "\"oop_time_us\":20.0,\"oop_lat_us_p50\":90},"
+	      "{\"op\":\"allreduce\",\"mode\":\"eager\",\"size\":16384,"
+	      "\"oop_lat_us_p50\":30.0},"
+	      "{\"op\":\"weird\",\"size\":8,\"oop_lat_us_p50\":1.0},"
+	      "{\"size\":8}],\"summary\":{},\"error\":null}"), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2, 1), 20.0, 1e-9);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 8192, 2, 1), 25.0, 1e-9);
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 2, 1, &c), 0);
+	EXPECT(!c.modelled && strstr(c.source, "nccl.json"));
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 4, 1, &c), 0);
+	EXPECT(c.modelled);
+	EXPECT(strstr(p.used, "allreduce at 2 ranks: 2 sizes") != NULL);
+	/* ... and refused by the socket profile (another transport) */
 	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket", &p), 0);
-	EXPECT_EQ(sim_netprof_merge_measured(&p, path, used, sizeof(used)), 0);
-	EXPECT_NEAR(p.p2p_one_way_us, 30.0, 1e-9);
-	/* no usable row: refused */
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	fputs("{\"results\":[{\"op\":\"allreduce\"}]}", f);
-	fclose(f);
-	EXPECT_EQ(sim_netprof_merge_measured(&p, path, used, sizeof(used)),
-		  -EINVAL);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EXDEV);
+
+	/* one rank crossed no network: refused */
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"nccl_coll\","
+	      "\"nranks\":1,\"transport\":\"none/intra-process\"},"
+	      "\"results\":[{\"op\":\"allreduce\",\"size\":4096,"
+	      "\"oop_lat_us_p50\":3.7}]}"), 0);
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EINVAL);
+
+	/* ib_lat: write rows set the IB link, tcp rows the socket link, a
+	 * read (a round trip) only when nothing else is there, halved */
+	snprintf(path, sizeof(path), "%s/iblat.json", tmpdir);
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"ib_lat\"},"
+	      "\"results\":["
+	      "{\"op\":\"lat\",\"transport\":\"read\",\"size\":2,"
+	      "\"lat_us_p50\":6.0,\"lat_is\":\"rtt\"},"
+	      "{\"op\":\"lat\",\"transport\":\"write\",\"size\":64,"
+	      "\"lat_us_p50\":2.6,\"lat_is\":\"rtt/2\"},"
+	      "{\"op\":\"lat\",\"transport\":\"write\",\"size\":2,"
+	      "\"lat_us_p50\":2.5,\"lat_is\":\"rtt/2\"},"
+	      "{\"op\":\"bw\",\"transport\":\"write\",\"size\":65536,"
+	      "\"bw_gbps\":11.5},"
+	      "{\"op\":\"lat\",\"transport\":\"tcp\",\"size\":2,"
+	      "\"lat_us_p50\":30.0,\"lat_is\":\"rtt/2\"}]}"), 0);
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(p.link.one_way_us.v, 2.5, 1e-9);
+	EXPECT_EQ(p.link.one_way_us.kind, SIM_KIND_MEASURED);
+	EXPECT_NEAR(p.link.bw_gbs.v, 11.5, 1e-9);
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(p.link.one_way_us.v, 30.0, 1e-9);
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"ib_lat\"},"
+	      "\"results\":[{\"op\":\"lat\",\"transport\":\"read\","
+	      "\"size\":2,\"lat_us_p50\":6.0,\"lat_is\":\"rtt\"}]}"), 0);
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(p.link.one_way_us.v, 3.0, 1e-9);
+	/* tcp-only file for the IB profile: the other transport */
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"ib_lat\"},"
+	      "\"results\":[{\"op\":\"lat\",\"transport\":\"tcp\","
+	      "\"size\":2,\"lat_us_p50\":30.0}]}"), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EXDEV);
+	/* an ib_lat file cannot set a curve-only what-if */
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket-fitted", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EINVAL);
+	/* no usable row, no tool: refused */
+	EXPECT_EQ(write_file(path, "{\"results\":[{\"op\":\"allreduce\"}]}"),
+		  0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EINVAL);
 	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "carrier-pigeon", &p),
-		  -ENOENT);
+		  -EINVAL);
+}
+
+/* Two ib_lat files that differ only in the TCP latency: the socket TP
+ * prediction moves by what the model says, every crossing of every
+ * collective of the step once more by the difference. */
+static void test_tcp_latency_moves_tp(const char *tmpdir)
+{
+	static const double lat[2] = { 20.0, 50.0 };
+	struct sim_query q = { .mode = SIM_TP, .nodes = 2, .accept = -1 };
+	struct sim_result r[2];
+	char path[512], doc[512];
+	int i, k, crossings = 0;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/tcp%d.json", tmpdir, k);
+		snprintf(doc, sizeof(doc), "{\"meta\":{\"tool\":\"ib_lat\"},"
+			 "\"results\":[{\"op\":\"lat\",\"transport\":\"tcp\","
+			 "\"size\":2,\"lat_us_p50\":%.1f,\"lat_is\":"
+			 "\"rtt/2\"}]}", lat[k]);
+		EXPECT_EQ(write_file(path, doc), 0);
+		EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket",
+						   &ctx.net), 0);
+		EXPECT_EQ(sim_netprof_merge_measured(&ctx.net, path), 0);
+		EXPECT_EQ(sim_predict(&ctx, &q, &r[k]), 0);
+	}
+	EXPECT(r[1].tok_s < r[0].tok_s);		/* the right direction */
+	for (i = 0; i < r[0].n_net; i++) {
+		EXPECT(r[0].net[i].cost.modelled);
+		crossings += r[0].net[i].count * r[0].net[i].cost.model.crossings;
+	}
+	/* 97 all-reduces x 2 crossings + the logits all-gather x 1 */
+	EXPECT_EQ(crossings, 97 * 2 + 1);
+	EXPECT_NEAR(r[1].ms_per_token - r[0].ms_per_token,
+		    crossings * (lat[1] - lat[0]) / 1000.0, 1e-9);
 }
 
 static void test_bad_configs(const char *srcdir)
@@ -334,6 +437,7 @@ int main(int argc, char **argv)
 	test_counts();
 	test_pp_never_beats_single();
 	test_spec_and_length();
+	test_tcp_latency_moves_tp(tmpdir);
 	test_netprof(tmpdir);
 	test_bad_configs(srcdir);
 	{
