@@ -88,6 +88,9 @@ static int parse_one(int c, const char *arg, struct sim_opts *o)
 	case SIM_K_PLOT:
 		o->plot = arg;
 		return 0;
+	case SIM_K_DEPLOY:
+		o->deploy = arg;
+		return 0;
 	case SIM_K_JSON:
 		o->json_path = arg;
 		return 0;
@@ -120,7 +123,7 @@ int sim_parse(int argc, char **argv, const struct sim_cmd *cmd,
 				bm_print_version(stdout, "sim");
 			else
 				bm_usage(stdout, tool, cmd->synopsis,
-					 cmd->about, cmd->opts, NULL);
+					 cmd->about, cmd->opts, o->epilogue);
 			bm_getopt_free(&g);
 			return 1;
 		}
@@ -129,8 +132,12 @@ int sim_parse(int argc, char **argv, const struct sim_cmd *cmd,
 		else
 			ret = parse_one(c, optarg, o);
 	}
-	if (!ret && optind < argc)
+	if (!ret && optind < argc && o->want_args) {
+		o->args = argv + optind;
+		o->n_args = argc - optind;
+	} else if (!ret && optind < argc) {
 		ret = bad("argument", argv[optind]);
+	}
 	bm_getopt_free(&g);
 	if (ret)
 		fprintf(stderr, "Try 'sim %s --help'.\n", cmd->name);

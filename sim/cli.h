@@ -42,6 +42,7 @@ enum {
 	SIM_K_HW,
 	SIM_K_QUANT,
 	SIM_K_PLOT,
+	SIM_K_DEPLOY,
 	SIM_K_CMD	= BM_KEY_TOOL + 64,
 };
 
@@ -58,6 +59,7 @@ enum {
 	{ "spec-tokens", SIM_K_SPEC_TOKENS, "K", "speculative tokens per step (default 1)" }, \
 	{ "accept", SIM_K_ACCEPT, "A", "acceptance rate 0..1 (default: profile)" }
 #define SIM_OPT_HW { "hw", SIM_K_HW, "NAME", "hardware profile (default gb10) or a profile JSON path" }
+#define SIM_OPT_DEPLOY { "deploy", SIM_K_DEPLOY, "\"K=V ...\"", "what the files do not record (keys: sim import --help)" }
 #define SIM_OPT_QUANT { "quant", SIM_K_QUANT, "Q", "weights: w4g128 (default), w8g128, bf16" }
 /* -J FILE, --csv FILE, -q, -V, -h: as every netroof tool */
 #define SIM_OPTS_OUT BM_OPTS_OUT
@@ -81,9 +83,16 @@ struct sim_opts {
 	const char     *hw;		/* --hw; NULL: gb10 */
 	const char     *quant;		/* --quant; NULL: the config's */
 	const char     *plot;		/* --plot DIR */
+	const char     *deploy;		/* --deploy "k=v ..." (import.h) */
 	const char     *json_path;	/* -J FILE ('-': stdout) */
 	const char     *csv_path;	/* --csv FILE ('-': stdout) */
 	bool		quiet;		/* -q: no table, warnings only */
+	/* operands: set want_args before sim_parse to take them (else an
+	 * operand is an error); args[0..n_args) are then what followed */
+	bool		want_args;
+	char	      **args;
+	int		n_args;
+	const char     *epilogue;	/* --help text after the options */
 };
 
 struct sim_cmd;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * sim validate: every row of a measured CSV predicted; error per row, MAPE
- * per mode and overall, socket->RoCE speedups, worst cells.
+ * sim validate: every measured row predicted (a netroof CSV, the JSON of
+ * vLLM's benchmarks or llama-benchy, or a directory of them: import.h);
+ * error per row, MAPE per mode and overall, socket->RoCE speedups, worst
+ * cells.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -12,169 +14,47 @@
 
 #include "bm.h"
 #include "cli.h"
+#include "import.h"
 #include "plot.h"
 
-#define VROW_MAX 4096
-
+/* One measured row with its prediction; m is where it came from. */
 struct vrow {
 	char		model[SIM_NAME_MAX];
 	enum sim_mode	mode;
 	int		nodes;
 	char		transport[32];
-	int		spec;
+	int		spec;		/* speculative tokens, 0: none */
 	enum sim_length length;
+	double		out_tokens;	/* > 0: tokens per request, not a class */
 	double		ctx;
 	double		measured;
 	double		predicted;
 	double		err_pct;
 	double		pred_fitted;	/* with the fitted what-if network */
 	int		line;
+	const struct sim_mrow *m;	/* in validation.set */
 };
 
-static const char *const vcols[] = { "model", "mode", "nodes", "transport",
-				     "spec", "length", "ctx", "tok_s" };
-#define NVCOL (sizeof(vcols) / sizeof(vcols[0]))
-
-static char *trim(char *s)
+static void vrow_from(struct vrow *r, const struct sim_mrow *m)
 {
-	char *e;
-
-	while (*s == ' ' || *s == '\t' || *s == '"')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-			 e[-1] == '\n' || e[-1] == '"'))
-		*--e = '\0';
-	return s;
-}
-
-static int split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *p = line, *c;
-
-	while (n < max) {
-		c = strchr(p, ',');
-		if (c)
-			*c = '\0';
-		f[n++] = trim(p);
-		if (!c)
-			break;
-		p = c + 1;
-	}
-	return n;
-}
-
-static int row_parse(char **f, const int *idx, struct vrow *r,
-		     const char *path, int line)
-{
-	long l;
-	size_t sz;
-
 	memset(r, 0, sizeof(*r));
-	r->line = line;
-	snprintf(r->model, sizeof(r->model), "%s", f[idx[0]]);
-	if (sim_mode_parse(f[idx[1]], &r->mode))
-		goto bad_mode;
-	if (bm_parse_int(f[idx[2]], 1, 64, &l))
-		goto bad;
-	r->nodes = (int)l;
-	snprintf(r->transport, sizeof(r->transport), "%s", f[idx[3]]);
-	if (strcmp(r->transport, "roce") && strcmp(r->transport, "socket") &&
-	    strcmp(r->transport, "none") && strcmp(r->transport, "roce-oneshot"))
-		goto bad;
-	if (!strcmp(f[idx[4]], "eagle3"))
-		r->spec = 1;
-	else if (strcmp(f[idx[4]], "none"))
-		goto bad;
-	if (sim_length_parse(f[idx[5]], &r->length))
-		goto bad;
-	if (bm_parse_size(f[idx[6]], &sz))
-		goto bad;
-	r->ctx = (double)sz;
-	if (bm_parse_double(f[idx[7]], &r->measured) || r->measured <= 0)
-		goto bad;
-	if ((r->mode == SIM_SINGLE) != !strcmp(r->transport, "none")) {
-		BM_ERR("%s:%d: transport 'none' goes with mode single only",
-		       path, line);
-		return -EINVAL;
-	}
-	return 0;
-bad_mode:
-	BM_ERR("%s:%d: mode must be single|pp|tp|ep", path, line);
-	return -EINVAL;
-bad:
-	BM_ERR("%s:%d: bad row (nodes 1..64, transport roce|socket|none, spec "
-	       "none|eagle3, length short|medium|long, ctx >= 0, tok_s > 0)",
-	       path, line);
-	return -EINVAL;
+	snprintf(r->model, sizeof(r->model), "%s", m->model);
+	r->mode = m->mode;
+	r->nodes = m->nodes;
+	snprintf(r->transport, sizeof(r->transport), "%s", m->transport);
+	r->spec = m->spec_tokens;
+	r->length = m->length;
+	r->out_tokens = m->out_tokens;
+	r->ctx = m->ctx;
+	r->measured = m->tok_s;
+	r->line = m->line;
+	r->m = m;
 }
 
-static int read_csv(const char *path, struct vrow *rows, int *n_p)
+/* "long", or the output tokens of an imported row */
+static const char *vlen(const struct vrow *r)
 {
-	char buf[1024], *f[32];
-	int idx[NVCOL], n = 0, line = 0, nf, ret = 0;
-	bool header = false;
-	size_t k;
-	FILE *fp;
-	int j;
-
-	fp = fopen(path, "r");
-	if (!fp) {
-		BM_ERR("%s: %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	while (fgets(buf, sizeof(buf), fp)) {
-		char *s = trim(buf);
-
-		line++;
-		if (!*s || *s == '#')
-			continue;
-		nf = split(s, f, 32);
-		if (!header) {
-			for (k = 0; k < NVCOL; k++) {
-				idx[k] = -1;
-				for (j = 0; j < nf; j++)
-					if (!strcmp(f[j], vcols[k]))
-						idx[k] = j;
-				if (idx[k] < 0) {
-					BM_ERR("%s:%d: header lacks column '%s' "
-					       "(need model,mode,nodes,transport,"
-					       "spec,length,ctx,tok_s)", path,
-					       line, vcols[k]);
-					ret = -EINVAL;
-					goto out;
-				}
-			}
-			header = true;
-			continue;
-		}
-		for (k = 0; k < NVCOL; k++) {
-			if (idx[k] >= nf) {
-				BM_ERR("%s:%d: %d fields, too few", path, line,
-				       nf);
-				ret = -EINVAL;
-				goto out;
-			}
-		}
-		if (n >= VROW_MAX) {
-			BM_ERR("%s: more than %d rows", path, VROW_MAX);
-			ret = -EINVAL;
-			goto out;
-		}
-		ret = row_parse(f, idx, &rows[n], path, line);
-		if (ret)
-			goto out;
-		n++;
-	}
-	if (!n) {
-		BM_ERR("%s: no data rows", path);
-		ret = -EINVAL;
-	}
-	*n_p = n;
-out:
-	fclose(fp);
-	return ret;
+	return r->m->length_txt;
 }
 
 struct speedup {
@@ -187,6 +67,7 @@ struct speedup {
 /* Everything one validation computes. */
 struct validation {
 	const char     *measured;	/* --measured */
+	struct sim_mset set;		/* the rows as read (import.h) */
 	double		max_mape, max_cell, max_speedup;
 	struct vrow    *rows;
 	int		n;
@@ -208,7 +89,8 @@ struct validation {
 enum { K_MEASURED = SIM_K_CMD, K_MAX_MAPE, K_MAX_CELL, K_MAX_SPEEDUP };
 
 const struct bm_opt sim_validate_opts[] = {
-	{ "measured", K_MEASURED, "FILE", "CSV: model,mode,nodes,transport,spec,length,ctx,tok_s" },
+	{ "measured", K_MEASURED, "FILE|DIR", "netroof CSV (model,mode,nodes,transport,spec,length,ctx,tok_s), vllm bench latency/serve JSON, llama-benchy JSON, or a directory of them (sim import --help)" },
+	SIM_OPT_DEPLOY,
 	{ "plot", SIM_K_PLOT, "DIR", "write predicted-vs-measured CSV, gnuplot script and SVG to DIR" },
 	{ "max-mape", K_MAX_MAPE, "PCT", "fail (exit 1) above this overall MAPE (default 8)" },
 	{ "max-cell", K_MAX_CELL, "PCT", "fail above this error on any cell (default 15)" },
@@ -257,6 +139,7 @@ static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
 		struct vrow *r = &v->rows[i];
 		struct sim_query q = { .mode = r->mode, .nodes = r->nodes,
 				       .ctx = r->ctx, .length = r->length,
+				       .out_tokens = r->out_tokens,
 				       .spec_tokens = r->spec, .accept = -1 };
 		struct sim_result res;
 
@@ -273,8 +156,7 @@ static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
 		if (!ret)
 			ret = sim_predict(c, &q, &res);
 		if (ret) {
-			BM_ERR("%s:%d: cannot predict this row", v->measured,
-			       r->line);
+			BM_ERR("%s: cannot predict this row", r->m->where);
 			return ret;
 		}
 		if (fitted) {
@@ -303,17 +185,40 @@ static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
 
 /* How many of the hardware profile's parameters were fitted, and how many
  * of those on this table (their "cells" name its file). */
+/* The file name of a path without folder and row ("a/b.csv:3" ->
+ * "b.csv"). */
+static void stem_of(const char *path, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	char *end;
+
+	snprintf(out, len, "%.*s", (int)(len - 1), base ? base + 1 : path);
+	end = out + strcspn(out, ":#");
+	*end = '\0';
+}
+
+/* Was parameter p fitted on one of the tables these rows come from? */
+static bool fitted_here(const struct sim_prov *p, const struct validation *v)
+{
+	char stem[SIM_SRC_MAX];
+	int i;
+
+	stem_of(v->measured, stem, sizeof(stem));
+	if (*stem && strstr(p->cells, stem))
+		return true;
+	for (i = 0; i < v->set.n; i++) {
+		stem_of(v->set.rows[i].source, stem, sizeof(stem));
+		if (*stem && strstr(p->cells, stem))
+			return true;
+	}
+	return false;
+}
+
 static void count_fitted(const struct sim_ctx *c, struct validation *v)
 {
-	const char *base = strrchr(v->measured, '/');
-	char stem[256], *dot;
 	size_t off = 0;
 	int i;
 
-	snprintf(stem, sizeof(stem), "%s", base ? base + 1 : v->measured);
-	dot = strrchr(stem, '.');
-	if (dot)
-		*dot = '\0';
 	v->n_params = c->hw.nprov;
 	for (i = 0; i < c->hw.nprov; i++) {
 		const struct sim_prov *p = &c->hw.prov[i];
@@ -321,7 +226,7 @@ static void count_fitted(const struct sim_ctx *c, struct validation *v)
 		if (p->kind != SIM_KIND_FITTED)
 			continue;
 		v->n_fitted++;
-		if (!*stem || !strstr(p->cells, stem))
+		if (!fitted_here(p, v))
 			continue;
 		v->n_fitted_here++;
 		if (off < sizeof(v->fitted_names))
@@ -347,6 +252,7 @@ static void compare(struct validation *v)
 			if (strcmp(b->transport, "roce") || a->mode != b->mode ||
 			    a->nodes != b->nodes || a->spec != b->spec ||
 			    a->length != b->length || a->ctx != b->ctx ||
+			    a->out_tokens != b->out_tokens ||
 			    strcmp(a->model, b->model))
 				continue;
 			s->sock = a;
@@ -394,7 +300,7 @@ static void print_human(FILE *f, const struct validation *v)
 			   "%+7.1f%%\n", rows[i].model,
 			sim_mode_name(rows[i].mode), rows[i].nodes,
 			rows[i].transport, rows[i].spec ? "eagle3" : "none",
-			sim_length_name(rows[i].length), rows[i].ctx,
+			vlen(&rows[i]), rows[i].ctx,
 			rows[i].measured, rows[i].predicted, rows[i].err_pct);
 	fprintf(f, "\nMAPE by mode:");
 	for (i = 0; i < SIM_MODE_NR; i++)
@@ -409,10 +315,10 @@ static void print_human(FILE *f, const struct validation *v)
 		   "(roce-fitted, socket-fitted): MAPE %.2f%%, worst cell "
 		   "%.1f%%, worst speedup off by %.1f pts\n", v->mape_fitted,
 		v->maxe_fitted, v->worst_sp_fitted);
-	fprintf(f, "parameters fitted on this table: %d of %d in the hardware "
-		   "profile%s%s%s (host/kernel terms; %d fitted in all)\n",
-		v->n_fitted_here, v->n_params, v->n_fitted_here ? ": " : "",
-		v->fitted_names, v->n_fitted_here ? "" : "", v->n_fitted);
+	fprintf(f, "parameters fitted on this table: %d of the hardware "
+		   "profile's %d%s%s (%d fitted in all)\n", v->n_fitted_here,
+		v->n_params, v->n_fitted_here ? ": " : "", v->fitted_names,
+		v->n_fitted);
 	if (v->nsp) {
 		fprintf(f, "\nsocket -> RoCE speedup   measured  predicted  "
 			   "diff   fitted what-if\n");
@@ -421,7 +327,7 @@ static void print_human(FILE *f, const struct validation *v)
 				   "%+8.0f%%  %+5.1f pts  %+6.0f%%\n",
 				sim_mode_name(v->sp[i].sock->mode),
 				v->sp[i].sock->spec ? "eagle3" : "none",
-				sim_length_name(v->sp[i].sock->length),
+				vlen(v->sp[i].sock),
 				v->sp[i].sock->ctx, v->sp[i].meas,
 				v->sp[i].pred, v->sp[i].diff,
 				v->sp[i].pred_fitted);
@@ -433,7 +339,7 @@ static void print_human(FILE *f, const struct validation *v)
 		w = &rows[v->worst[j]];
 		fprintf(f, "  %s %s %s %s ctx %.0f (%+.1f%%)",
 			sim_mode_name(w->mode), w->transport,
-			w->spec ? "eagle3" : "", sim_length_name(w->length),
+			w->spec ? "eagle3" : "", vlen(w),
 			w->ctx, w->err_pct);
 	}
 	fprintf(f, "\n=> %s: MAPE %.1f%% (limit %.0f%%), worst cell %.1f%% "
@@ -444,15 +350,21 @@ static void print_human(FILE *f, const struct validation *v)
 
 static json_t *row_json(const struct vrow *r)
 {
-	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:i}",
+	json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:i}",
 			 "model", r->model, "mode", sim_mode_name(r->mode),
 			 "nodes", r->nodes, "transport", r->transport,
 			 "spec", r->spec ? "eagle3" : "none",
-			 "length", sim_length_name(r->length),
+			 "length", vlen(r),
 			 "ctx", (json_int_t)r->ctx, "measured", r->measured,
 			 "predicted", round(r->predicted * 100) / 100,
 			 "error_pct", round(r->err_pct * 100) / 100,
 			 "line", r->line);
+
+	if (o && r->m->how[0]) {	/* imported: where from, and how */
+		json_object_set_new(o, "source", json_string(r->m->source));
+		json_object_set_new(o, "tok_s_from", json_string(r->m->how));
+	}
+	return o;
 }
 
 static json_t *row_json_full(const struct vrow *r)
@@ -487,7 +399,7 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 			"{s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:f}",
 			"mode", sim_mode_name(v->sp[i].sock->mode),
 			"spec", v->sp[i].sock->spec ? "eagle3" : "none",
-			"length", sim_length_name(v->sp[i].sock->length),
+			"length", vlen(v->sp[i].sock),
 			"ctx", (json_int_t)v->sp[i].sock->ctx,
 			"measured_pct", round(v->sp[i].meas * 10) / 10,
 			"predicted_pct", round(v->sp[i].pred * 10) / 10,
@@ -562,7 +474,7 @@ static int write_plot(const char *dir, const struct validation *v)
 			v->rows[i].model, sim_mode_name(v->rows[i].mode),
 			v->rows[i].nodes, v->rows[i].transport,
 			v->rows[i].spec ? "eagle3" : "none",
-			sim_length_name(v->rows[i].length), v->rows[i].ctx,
+			vlen(&v->rows[i]), v->rows[i].ctx,
 			v->rows[i].measured, v->rows[i].predicted,
 			v->rows[i].err_pct);
 	if (fclose(f))
@@ -600,11 +512,49 @@ static int write_plot(const char *dir, const struct validation *v)
 	return ret ? ret : sim_gnuplot(dir, "validate.gp");
 }
 
+/* The measured rows (import.h: a netroof CSV, a benchmark's JSON, or a
+ * directory of them) with what --deploy adds. */
+static int load_rows(struct validation *v, const struct sim_opts *o,
+		     struct sim_out *so)
+{
+	struct sim_deploy dep;
+	int i, ret = 0;
+
+	if (o->deploy) {
+		ret = sim_deploy_parse(o->deploy, &dep);
+		bm_out_param(so->out, "deploy", json_string(o->deploy));
+	}
+	if (!ret)
+		ret = sim_import_path(v->measured, o->deploy ? &dep : NULL,
+				      &v->set);
+	if (ret)
+		return ret;
+	v->rows = calloc((size_t)v->set.n, sizeof(*v->rows));
+	if (!v->rows)
+		return -ENOMEM;
+	for (i = 0; i < v->set.n; i++)
+		vrow_from(&v->rows[i], &v->set.rows[i]);
+	v->n = v->set.n;
+	return 0;
+}
+
+/* How each imported row's tok/s was derived (a CSV typed by hand has
+ * nothing to add). */
+static void print_sources(FILE *f, const struct validation *v)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->rows[i].m->how[0])
+			fprintf(f, "# row %d: %s: %s\n", i + 1,
+				v->rows[i].m->source, v->rows[i].m->how);
+}
+
 int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 {
 	struct validation v = { .max_mape = 8, .max_cell = 15,
 				.max_speedup = 15 };
-	struct sim_opts o = { .accept = -1 };
+	struct sim_opts o = { .accept = -1, .epilogue = sim_import_help() };
 	struct sim_out so = { 0 };
 	struct sim_ctx *c = NULL;
 	int ret;
@@ -613,14 +563,13 @@ int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 	if (ret)
 		return ret > 0 ? BM_EXIT_OK : BM_EXIT_USAGE;
 	if (!v.measured) {
-		BM_ERR("--measured FILE.csv is required");
+		BM_ERR("--measured FILE|DIR is required");
 		return BM_EXIT_USAGE;
 	}
-	v.rows = calloc(VROW_MAX, sizeof(*v.rows));
 	c = calloc(1, sizeof(*c));
-	ret = v.rows && c ? sim_out_open(&o, cmd, argc, argv, &so) : -ENOMEM;
+	ret = c ? sim_out_open(&o, cmd, argc, argv, &so) : -ENOMEM;
 	if (!ret)
-		ret = read_csv(v.measured, v.rows, &v.n);
+		ret = load_rows(&v, &o, &so);
 	if (!ret)
 		ret = sim_ctx_init(c, o.hw);
 	if (!ret)
@@ -631,8 +580,10 @@ int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 		goto out;
 	count_fitted(c, &v);
 	compare(&v);
-	if (so.table)
+	if (so.table) {
+		print_sources(so.table, &v);
 		print_human(so.table, &v);
+	}
 	write_doc(&so, c, &o, &v);
 	if (o.plot)
 		ret = write_plot(o.plot, &v);
@@ -640,6 +591,7 @@ int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 		ret = BM_EXIT_FAIL;	/* a data check, not an error */
 out:
 	free(v.rows);
+	sim_mset_free(&v.set);
 	free(c);
 	return sim_out_close(&so, ret);
 }

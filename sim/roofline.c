@@ -557,7 +557,7 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 	/* per token: divide the step by the accepted tokens */
 	for (i = 0; i < tmp.n_terms; i++)
 		tmp.term[i].ms /= tmp.tokens_per_step;
-	outn = hw->out_tokens[q->length];
+	outn = q->out_tokens > 0 ? q->out_tokens : hw->out_tokens[q->length];
 	if (outn > 0)
 		sim_term_add(&tmp, "request", hw->request_fixed_ms[q->mode] / outn,
 			 "per-request fixed cost / output tokens");

@@ -94,6 +94,8 @@ struct sim_query {
 	int		nodes;
 	double		ctx;
 	enum sim_length length;
+	double		out_tokens;	/* > 0: output tokens per request (a
+					 * measured run's), not the class's */
 	int		spec_tokens;	/* 0: no speculative decoding */
 	double		accept;		/* < 0: profile default */
 };

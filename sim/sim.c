@@ -19,12 +19,16 @@
 	X(explain, "[OPTIONS]",                                                \
 	  "socket against RoCE for every mode: tok/s, speedup, the terms\n"    \
 	  "that account for it, and what this run's numbers say")              \
-	X(validate, "--measured FILE.csv [OPTIONS]",                           \
-	  "every row of a measured CSV predicted: error per row, MAPE per\n"   \
-	  "mode and overall, socket->RoCE speedups, the worst cells")          \
+	X(validate, "--measured FILE|DIR [OPTIONS]",                           \
+	  "every measured row predicted (netroof CSV, vLLM/llama-benchy\n"     \
+	  "JSON): error per row, MAPE per mode and overall, socket->RoCE\n"    \
+	  "speedups, the worst cells")                                         \
 	X(sweep, "--out DIR | -J FILE | --csv FILE [OPTIONS]",                 \
 	  "what-ifs (context to 128K, the link's one-way latency, memory\n"    \
 	  "bandwidth, nodes 2/4/8, socket/RoCE/one-shot all-reduce) to CSV + SVG") \
+	X(import, "[--deploy \"K=V ...\"] FILE|DIR... [OPTIONS]",                \
+	  "vLLM/llama-benchy benchmark JSON to netroof's measured CSV\n"       \
+	  "(each row keeps its source and how its tok/s was derived)")       \
 	X(collective, "[--op OP] [--nodes N] [--transport T] [OPTIONS]",       \
 	  "one collective on a link: NCCL's algorithm and protocol, its\n"     \
 	  "crossings and every term of its cost; --measured: against nccl_coll")
