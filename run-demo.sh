@@ -9,6 +9,9 @@ cd "$(dirname "$0")"
 build=${BUILD:-build}
 scripts/install-deps.sh || exit 1
 scripts/build.sh "$build" --quiet || exit 1
-"$build"/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv || exit
+# exit 1 is the validation's own verdict (a cell outside the limits): show
+# it and go on; 2 and above are errors
+"$build"/sim/sim validate --measured results/vllm/qwen3-coder-gb10-2node.csv
+rc=$?; [ $rc -le 1 ] || exit $rc
 echo
 "$build"/sim/sim explain --model qwen3-coder-30b-a3b

@@ -4,20 +4,19 @@ set output 'latency.svg'
 set datafile separator ','
 set grid
 set key outside right top vertical Left reverse
-set title 'minimax-m2.5: tok/s against the per-collective latency (all collectives scaled alike)'
-set xlabel 'all-reduce latency of one hidden vector (6 KiB), µs, log scale'
+set title 'minimax-m2.5: decode tok/s against the link''s one-way latency (roce transport''s per-step costs)'
+set xlabel 'one-way link latency (ib_lat), µs, log scale'
 set ylabel 'tok/s'
 set logscale x
-set xrange [4.0:625]
+set xrange [0.80:625]
 set yrange [0:*]
-set xtics (5, 10, 20, 50, 100, 200, 500)
+set xtics (1, 2, 5, 10, 20, 50, 100, 200, 500)
 set style textbox opaque noborder
-set arrow from 15.48, graph 0 to 15.48, graph 1 nohead dt 3 lc rgb '#777777'
-set label "one-shot RoCE\n15 µs" at 15.48, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
-set arrow from 42.75, graph 0 to 42.75, graph 1 nohead dt 3 lc rgb '#777777'
-set label "NCCL RoCE\n43 µs" at 42.75, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
-set arrow from 158.75, graph 0 to 158.75, graph 1 nohead dt 3 lc rgb '#777777'
-set label "NCCL socket\n159 µs" at 158.75, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
+set arrow from 1.47, graph 0 to 1.47, graph 1 nohead dt 3 lc rgb '#777777'
+set label "built-in RoCE\n1.5 µs" at 1.47, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
+set arrow from 19.00, graph 0 to 19.00, graph 1 nohead dt 3 lc rgb '#777777'
+set label "built-in socket\n19.0 µs" at 19.00, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
+set label "TP=2 = one node\nat 23 µs" at 23.25, graph 0.93 center font 'sans,11' tc rgb '#d62728' boxed front
 plot 'latency.csv' every ::1 using 1:5 w l lw 2 lc rgb '#222222' t 'single node', \
      '' every ::1 using 1:2 w lp lw 2 pt 5 lc rgb '#1f77b4' t 'PP=2', \
      '' every ::1 using 1:3 w lp lw 2 pt 7 lc rgb '#d62728' t 'TP=2', \
