@@ -411,11 +411,11 @@ static void pin_near(struct run *r, struct lat_ctx *c, char *pin, size_t len)
 	} else {
 		lat_host_of(bm_oob_local_addr(c->oob, c->server ? 1 : 0), ip,
 			    sizeof(ip));
-		lat_pci_of_ip(ip, bus, sizeof(bus), ifname, sizeof(ifname));
+		diag_pci_of_ip(ip, bus, sizeof(bus), ifname, sizeof(ifname));
 		snprintf(what, sizeof(what), "%s (%s)", ifname[0] ? ifname :
 			 "the netdev", ip);
 	}
-	lat_pin_near(r->o.cpu, bus, what, pin, len);
+	diag_pin_near(r->o.cpu, bus, what, pin, len);
 }
 
 int main(int argc, char **argv)

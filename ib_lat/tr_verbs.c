@@ -106,7 +106,7 @@ static int vb_open_common(struct lat_ctx *c, enum vb_op op)
 	l = ibv_get_device_list(&n);
 	d = vb_find(l, c->o->dev);
 	if (!d) {
-		lat_dev_list(names, sizeof(names));
+		diag_dev_list(names, sizeof(names));
 		if (c->o->dev)
 			BM_ERR("RDMA device '%s' not found; devices here: %s",
 			       c->o->dev, *names ? names : "none");
@@ -152,7 +152,7 @@ static int vb_open_common(struct lat_ctx *c, enum vb_op op)
 		free(v);
 		return -ERANGE;
 	}
-	lat_pci_of_rdma(c->dev_name, c->dev_pci, sizeof(c->dev_pci), NULL, 0);
+	diag_pci_of_rdma(c->dev_name, c->dev_pci, sizeof(c->dev_pci), NULL, 0);
 	c->priv = v;
 	return 0;
 }
@@ -418,7 +418,7 @@ static int vb_connect_oob(struct lat_ctx *c, struct vb *v)
 		v->gid_index = c->o->gid_index;
 		snprintf(why, sizeof(why), "set by -x");
 	} else if (v->pattr.link_layer == IBV_LINK_LAYER_ETHERNET) {
-		ret = lat_gid_autopick(c->dev_name, v->port, peer_ip(c), why,
+		ret = diag_gid_autopick(c->dev_name, v->port, peer_ip(c), why,
 				       sizeof(why));
 		if (ret < 0) {
 			BM_ERR("%s port %d: %s; give one with -x", c->dev_name,
