@@ -66,6 +66,16 @@ struct lat_transport_ops {
 	const char *desc;	/* one line for --list */
 	bool	    built;	/* false: stub, every call refused with 77 */
 	const char *not_built;	/* why, when !built */
+	bool	    rdma;	/* a verbs transport: -R chooses its connection
+				 * ("oob" or "rdma_cm"), --compare runs it
+				 * against tcp */
+	bool	    polls_memory; /* ping-pong waits on memory, not on a
+				   * completion: --events does not apply */
+	/* What a pingpong() sample (one RTT, ns) is reported as: */
+	double	    lat_scale;	/* us per sample ns: 0.5e-3 one-way (RTT/2),
+				 * 1e-3 the full round trip */
+	const char *lat_is;	/* each row's "lat_is": "rtt/2" or "rtt" */
+	const char *lat_words;	/* the header's words for it */
 	/* Open the device (before the bootstrap, so a missing device exits
 	 * 77 at once): 0, -ENODEV (nothing to use), -errno. Optional. */
 	int  (*open)(struct lat_ctx *c);
