@@ -163,7 +163,7 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 	double *rtt = NULL;
 	size_t size, k = 0;
 	struct bm_stats st;
-	const char *conn = tr == &lat_tcp_ops ? "tcp" :
+	const char *conn = !tr->rdma ? "tcp" :
 			   r->o.conn == LAT_CONN_RDMACM ? "rdma_cm" : "oob";
 	int ret;
 
@@ -221,13 +221,12 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 				(json_int_t)size, "iters",
 				(json_int_t)r->cm.iters, "wrong",
 				(json_int_t)(c->wrong - wrong0));
-		/* ns RTT -> us one-way; read: the round trip, as perftest */
-		bm_json_stats(row, "lat_us", &st, tr == &lat_read_ops ? 1e-3 :
-						  0.5e-3);
-		json_object_set_new(row, "lat_is", json_string(
-			tr == &lat_read_ops ? "rtt" : "rtt/2"));
+		/* ns RTT -> us, as the transport reports it (one-way, or
+		 * read's full round trip as perftest) */
+		bm_json_stats(row, "lat_us", &st, tr->lat_scale);
+		json_object_set_new(row, "lat_is", json_string(tr->lat_is));
 		if (p50)
-			p50[k] = st.p50 * (tr == &lat_read_ops ? 1e-3 : 0.5e-3);
+			p50[k] = st.p50 * tr->lat_scale;
 		bm_out_row(r->out, row);
 	}
 	if (bm_sweep_count(&r->cm.sweep) > 4 && !r->cm.quiet)
@@ -354,7 +353,7 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			"tcp)\n", tname);
 		goto usage;
 	}
-	if (r->compare && r->tr == &lat_tcp_ops) {
+	if (r->compare && !r->tr->rdma) {
 		fprintf(stderr, "ib_lat: --compare needs a verbs test "
 			"(-t write|send|read)\n");
 		goto usage;
@@ -363,7 +362,7 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 		fprintf(stderr, "ib_lat: --compare is for latency (no --bw)\n");
 		goto usage;
 	}
-	if (r->o.events && r->tr == &lat_write_ops && !r->o.bw) {
+	if (r->o.events && r->tr->polls_memory && !r->o.bw) {
 		fprintf(stderr, "ib_lat: --events: write ping-pong polls memory "
 			"(no completion to wait for); use -t send or read\n");
 		goto usage;
@@ -411,11 +410,11 @@ static void pin_near(struct run *r, struct lat_ctx *c, char *pin, size_t len)
 	} else {
 		lat_host_of(bm_oob_local_addr(c->oob, c->server ? 1 : 0), ip,
 			    sizeof(ip));
-		lat_pci_of_ip(ip, bus, sizeof(bus), ifname, sizeof(ifname));
+		diag_pci_of_ip(ip, bus, sizeof(bus), ifname, sizeof(ifname));
 		snprintf(what, sizeof(what), "%s (%s)", ifname[0] ? ifname :
 			 "the netdev", ip);
 	}
-	lat_pin_near(r->o.cpu, bus, what, pin, len);
+	diag_pin_near(r->o.cpu, bus, what, pin, len);
 }
 
 int main(int argc, char **argv)
@@ -502,12 +501,13 @@ int main(int argc, char **argv)
 	}
 	pin_near(&r, &c, pin, sizeof(pin));
 	bm_out_meta(r.out, "pinning", json_string(pin));
-	bm_out_comment(r.out, "ib_lat %s, %s, %s; latency %s "
+	/* A full round trip is not TCP's one-way: say both (--compare). */
+	bm_out_comment(r.out, "ib_lat %s, %s, %s; latency %s%s "
 		       "(perftest convention); %llu iterations after %llu "
 		       "warm-up", r.tr->name, c.server ? "server" : "client",
-		       pin, r.tr == &lat_read_ops ?
-		       "= full round trip for read (one read and its completion)"
-		       "; tcp one-way = RTT/2" : "one-way = RTT/2", (unsigned long long)r.cm.iters,
+		       pin, r.tr->lat_words, r.tr->lat_scale !=
+		       lat_tcp_ops.lat_scale ? "; tcp one-way = RTT/2" : "",
+		       (unsigned long long)r.cm.iters,
 		       (unsigned long long)r.cm.warmup);
 	if (r.compare) {
 		size_t n = bm_sweep_count(&r.cm.sweep);

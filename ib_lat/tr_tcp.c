@@ -298,11 +298,14 @@ static void tcp_teardown(struct lat_ctx *c)
 }
 
 const struct lat_transport_ops lat_tcp_ops = {
-	.name	  = "tcp",
-	.desc	  = "TCP ping-pong (TCP_NODELAY) over the same link",
-	.built	  = true,
-	.setup	  = tcp_setup,
-	.pingpong = tcp_pingpong,
-	.stream	  = tcp_stream,
-	.teardown = tcp_teardown,
+	.name	   = "tcp",
+	.desc	   = "TCP ping-pong (TCP_NODELAY) over the same link",
+	.built	   = true,
+	.lat_scale = 0.5e-3,
+	.lat_is	   = "rtt/2",
+	.lat_words = "one-way = RTT/2",
+	.setup	   = tcp_setup,
+	.pingpong  = tcp_pingpong,
+	.stream	   = tcp_stream,
+	.teardown  = tcp_teardown,
 };

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bm.h"
+#include "diag.h"
 
 enum lat_conn {
 	LAT_CONN_OOB,		/* QPN/PSN/GID/rkey swapped over common/oob */
@@ -65,6 +66,16 @@ struct lat_transport_ops {
 	const char *desc;	/* one line for --list */
 	bool	    built;	/* false: stub, every call refused with 77 */
 	const char *not_built;	/* why, when !built */
+	bool	    rdma;	/* a verbs transport: -R chooses its connection
+				 * ("oob" or "rdma_cm"), --compare runs it
+				 * against tcp */
+	bool	    polls_memory; /* ping-pong waits on memory, not on a
+				   * completion: --events does not apply */
+	/* What a pingpong() sample (one RTT, ns) is reported as: */
+	double	    lat_scale;	/* us per sample ns: 0.5e-3 one-way (RTT/2),
+				 * 1e-3 the full round trip */
+	const char *lat_is;	/* each row's "lat_is": "rtt/2" or "rtt" */
+	const char *lat_words;	/* the header's words for it */
 	/* Open the device (before the bootstrap, so a missing device exits
 	 * 77 at once): 0, -ENODEV (nothing to use), -errno. Optional. */
 	int  (*open)(struct lat_ctx *c);
@@ -87,60 +98,9 @@ extern const struct lat_transport_ops lat_write_ops;
 extern const struct lat_transport_ops lat_send_ops;
 extern const struct lat_transport_ops lat_read_ops;
 
-/* devices.c */
-/* --devices report; JSON to json_path ("-": stdout) if set. Exit code. */
+/* devices.c: --devices (diag's report); JSON to json_path ("-": stdout)
+ * if set. Exit code. */
 int  lat_devices_report(FILE *f, const char *json_path);
-/* GID index for (dev, port) whose RoCE v2 IPv4-mapped address is the local
- * address routing to peer_ip (NULL: any RoCE v2 IPv4 GID). -ENOENT if none.
- * why gets a sentence for the output. */
-int  lat_gid_autopick(const char *dev, int port, const char *peer_ip,
-		      char *why, size_t len);
-/* Names of the RDMA devices in sysfs, comma-separated ("" if none). */
-void lat_dev_list(char *buf, size_t len);
-/* Pure checks, unit-tested: RoCE MTU that fits a netdev MTU; PCIe link
- * trained below both ends' capability (1, 0, -1 unknown); two PCI
- * functions that are one port over two PCIe links. */
-int  lat_roce_mtu_for(int netdev_mtu);
-int  lat_pcie_check(const char *cur_speed, const char *cur_width,
-		    const char *max_speed, const char *max_width,
-		    const char *up_max_speed, const char *up_max_width,
-		    char *msg, size_t len);
-bool lat_pci_halves(const char *a, const char *b);
-
-/* topo.c: locality (hwloc when built, else sysfs NUMA nodes). */
-struct lat_topo;
-struct lat_near {
-	int  numa;		/* NUMA node, -1 unknown */
-	int  cpu;		/* CPU to pin to (last of cpus), -1 unknown */
-	char cpus[128];		/* CPUs near the device, as a list */
-	char anchor[32];	/* the object they come from ("NUMANode") */
-};
-struct lat_gpu {
-	char bus[16];		/* PCI bus id */
-	int  numa;
-};
-int  lat_sysfs_read(const char *path, char *buf, size_t len);
-struct lat_topo *lat_topo_open(void);	/* NULL on failure: sysfs only */
-void lat_topo_close(struct lat_topo *tp);
-const char *lat_topo_source(void);
-int  lat_topo_near(struct lat_topo *tp, const char *bus, struct lat_near *n);
-int  lat_topo_gpus(struct lat_topo *tp, struct lat_gpu *g, int max);
-/* PIX/PXB/PHB/NODE/SYS between two PCI functions, NULL unknown. */
-const char *lat_topo_path(struct lat_topo *tp, const char *a, const char *b,
-			  int *hops);
-const char *lat_topo_path_desc(const char *cls);
-/* The PCI function under a sysfs link, or behind an RDMA device (its
- * netdev's for software devices: via gets that netdev). */
-int  lat_pci_of_path(const char *link, char *bus, size_t len);
-int  lat_pci_of_ip(const char *ip, char *bus, size_t len, char *ifname,
-		   size_t iflen);
-int  lat_pci_of_rdma(const char *dev, char *bus, size_t len, char *via,
-		     size_t vlen);
-/* Pin the process: to cpu (>= 0), nowhere (-2), or (-1) to the last CPU
- * near PCI function bus ("" unknown). what names the device for the
- * sentence written to buf. */
-int  lat_pin_near(int cpu, const char *bus, const char *what, char *buf,
-		  size_t len);
 
 /* The host part of common/oob's "host:port" address text. */
 static inline const char *lat_host_of(const char *addr, char *buf, size_t len)

@@ -34,6 +34,7 @@ for r in rows:
         assert v == sorted(v), "percentiles out of order %r" % v
         assert r["lat_us_min"] <= r["lat_us_mean"] <= r["lat_us_max"]
         assert r["lat_us_stdev"] >= 0 and r["wrong"] == 0
+        assert r["lat_is"] == "rtt/2", r["lat_is"]  # tcp: one-way
     else:
         assert r["bw_gbps"] > 0 and r["msg_rate_mps"] > 0
 print("json ok: %d rows" % len(rows))

@@ -24,39 +24,22 @@
 #include <string.h>
 
 #include "config.h"
-#include "transport.h"
+#include "diag.h"
 
 #if HAVE_HWLOC
 #include <hwloc.h>
 #endif
 
-struct lat_topo {
+struct diag_topo {
 #if HAVE_HWLOC
 	hwloc_topology_t t;
 #endif
 	int dummy;
 };
 
-/* One sysfs value, trailing newline/space trimmed. */
-int lat_sysfs_read(const char *path, char *buf, size_t len)
+struct diag_topo *diag_topo_open(void)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-struct lat_topo *lat_topo_open(void)
-{
-	struct lat_topo *tp = calloc(1, sizeof(*tp));
+	struct diag_topo *tp = calloc(1, sizeof(*tp));
 
 	if (!tp)
 		return NULL;
@@ -76,7 +59,7 @@ struct lat_topo *lat_topo_open(void)
 	return tp;
 }
 
-void lat_topo_close(struct lat_topo *tp)
+void diag_topo_close(struct diag_topo *tp)
 {
 	if (!tp)
 		return;
@@ -86,13 +69,13 @@ void lat_topo_close(struct lat_topo *tp)
 	free(tp);
 }
 
-const char *lat_topo_source(void)
+const char *diag_topo_source(void)
 {
 	return HAVE_HWLOC ? "hwloc" : "sysfs (hwloc not built)";
 }
 
 /* Last PCI bus id ("0000:01:00.0") in a resolved sysfs path. */
-int lat_pci_of_path(const char *link, char *bus, size_t len)
+int diag_pci_of_path(const char *link, char *bus, size_t len)
 {
 	char *real = realpath(link, NULL), *p;
 	regex_t re;
@@ -122,7 +105,7 @@ int lat_pci_of_path(const char *link, char *bus, size_t len)
  * netdev's (rxe, siw: a software device over a NIC). via (may be NULL)
  * gets the netdev used, "" if none.
  */
-int lat_pci_of_rdma(const char *dev, char *bus, size_t len, char *via,
+int diag_pci_of_rdma(const char *dev, char *bus, size_t len, char *via,
 		    size_t vlen)
 {
 	char path[PATH_MAX], par[64];
@@ -130,19 +113,19 @@ int lat_pci_of_rdma(const char *dev, char *bus, size_t len, char *via,
 	if (via)
 		via[0] = '\0';
 	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/device", dev);
-	if (!lat_pci_of_path(path, bus, len))
+	if (!diag_pci_of_path(path, bus, len))
 		return 0;
 	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/parent", dev);
-	if (lat_sysfs_read(path, par, sizeof(par)) || !par[0])
+	if (diag_sysfs_read(path, par, sizeof(par)) || !par[0])
 		return -ENOENT;
 	if (via)
 		snprintf(via, vlen, "%s", par);
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device", par);
-	return lat_pci_of_path(path, bus, len);
+	return diag_pci_of_path(path, bus, len);
 }
 
 /* The netdev holding local address ip, and its PCI function. */
-int lat_pci_of_ip(const char *ip, char *bus, size_t len, char *ifname,
+int diag_pci_of_ip(const char *ip, char *bus, size_t len, char *ifname,
 		  size_t iflen)
 {
 	struct ifaddrs *ifa, *i;
@@ -169,7 +152,7 @@ int lat_pci_of_ip(const char *ip, char *bus, size_t len, char *ifname,
 	if (!ifname[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device", ifname);
-	return lat_pci_of_path(path, bus, len);
+	return diag_pci_of_path(path, bus, len);
 }
 
 /* NUMA node of a PCI function, -1 unknown. */
@@ -178,7 +161,7 @@ static int sysfs_numa(const char *bus)
 	char path[PATH_MAX], b[32];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", bus);
-	return lat_sysfs_read(path, b, sizeof(b)) ? -1 : atoi(b);
+	return diag_sysfs_read(path, b, sizeof(b)) ? -1 : atoi(b);
 }
 
 /* Last CPU of a cpulist ("0-9,20-29" -> 29), -1 if none. */
@@ -191,7 +174,7 @@ static int last_of_list(const char *cl)
 	return *p >= '0' && *p <= '9' ? atoi(p) : -1;
 }
 
-int lat_topo_near(struct lat_topo *tp, const char *bus, struct lat_near *n)
+int diag_topo_near(struct diag_topo *tp, const char *bus, struct diag_near *n)
 {
 	char path[PATH_MAX];
 
@@ -223,14 +206,14 @@ int lat_topo_near(struct lat_topo *tp, const char *bus, struct lat_near *n)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
 		 n->numa);
-	if (lat_sysfs_read(path, n->cpus, sizeof(n->cpus)))
+	if (diag_sysfs_read(path, n->cpus, sizeof(n->cpus)))
 		return -ENOENT;
 	n->cpu = last_of_list(n->cpus);
 	snprintf(n->anchor, sizeof(n->anchor), "NUMANode");
 	return 0;
 }
 
-int lat_topo_gpus(struct lat_topo *tp, struct lat_gpu *g, int max)
+int diag_topo_gpus(struct diag_topo *tp, struct diag_gpu *g, int max)
 {
 	int k = 0;
 
@@ -240,14 +223,14 @@ int lat_topo_gpus(struct lat_topo *tp, struct lat_gpu *g, int max)
 
 		while ((o = hwloc_get_next_pcidev(tp->t, o)) && k < max) {
 			struct hwloc_pcidev_attr_s *p = &o->attr->pcidev;
-			struct lat_near n;
+			struct diag_near n;
 
 			if (p->vendor_id != 0x10de || p->class_id >> 8 != 0x03)
 				continue;
 			snprintf(g[k].bus, sizeof(g[k].bus),
 				 "%04x:%02x:%02x.%01x", p->domain, p->bus,
 				 p->dev, p->func);
-			g[k].numa = lat_topo_near(tp, g[k].bus, &n) ? -1 :
+			g[k].numa = diag_topo_near(tp, g[k].bus, &n) ? -1 :
 								      n.numa;
 			k++;
 		}
@@ -265,11 +248,11 @@ int lat_topo_gpus(struct lat_topo *tp, struct lat_gpu *g, int max)
 
 			snprintf(path, sizeof(path),
 				 "/sys/bus/pci/devices/%s/vendor", d);
-			if (d[0] != '.' && k < max && !lat_sysfs_read(path, v, sizeof(v)) &&
+			if (d[0] != '.' && k < max && !diag_sysfs_read(path, v, sizeof(v)) &&
 			    !strcmp(v, "0x10de")) {
 				snprintf(path, sizeof(path),
 					 "/sys/bus/pci/devices/%s/class", d);
-				if (!lat_sysfs_read(path, cls, sizeof(cls)) &&
+				if (!diag_sysfs_read(path, cls, sizeof(cls)) &&
 				    !strncmp(cls, "0x03", 4)) {
 					snprintf(g[k].bus, sizeof(g[k].bus),
 						 "%.15s", d);
@@ -307,7 +290,7 @@ static int bridges_below(hwloc_obj_t o, hwloc_obj_t top, int *hops)
 }
 #endif
 
-const char *lat_topo_path(struct lat_topo *tp, const char *a, const char *b,
+const char *diag_topo_path(struct diag_topo *tp, const char *a, const char *b,
 			  int *hops)
 {
 	*hops = -1;
@@ -343,7 +326,7 @@ const char *lat_topo_path(struct lat_topo *tp, const char *a, const char *b,
 	}
 }
 
-const char *lat_topo_path_desc(const char *cls)
+const char *diag_topo_path_desc(const char *cls)
 {
 	if (!cls)
 		return "unknown";
@@ -358,11 +341,11 @@ const char *lat_topo_path_desc(const char *cls)
 	return "across NUMA nodes (SMP interconnect)";
 }
 
-int lat_pin_near(int cpu, const char *bus, const char *what, char *buf,
+int diag_pin_near(int cpu, const char *bus, const char *what, char *buf,
 		 size_t len)
 {
-	struct lat_topo *tp = NULL;
-	struct lat_near n = { .numa = -1, .cpu = -1 };
+	struct diag_topo *tp = NULL;
+	struct diag_near n = { .numa = -1, .cpu = -1 };
 	cpu_set_t set;
 	int ret = 0;
 
@@ -371,16 +354,16 @@ int lat_pin_near(int cpu, const char *bus, const char *what, char *buf,
 		return 0;
 	}
 	if (cpu < 0) {
-		tp = bus && bus[0] ? lat_topo_open() : NULL;
-		if (!tp || lat_topo_near(tp, bus, &n) || n.cpu < 0) {
+		tp = bus && bus[0] ? diag_topo_open() : NULL;
+		if (!tp || diag_topo_near(tp, bus, &n) || n.cpu < 0) {
 			snprintf(buf, len, "not pinned (no locality known for "
 				 "%s%s%s; --cpu N to pin)", what,
 				 bus && bus[0] ? " at PCI " : "",
 				 bus ? bus : "");
-			lat_topo_close(tp);
+			diag_topo_close(tp);
 			return 0;
 		}
-		lat_topo_close(tp);
+		diag_topo_close(tp);
 		cpu = n.cpu;
 	}
 	CPU_ZERO(&set);
@@ -394,7 +377,7 @@ int lat_pin_near(int cpu, const char *bus, const char *what, char *buf,
 	if (n.cpus[0])
 		snprintf(buf, len, "pinned to CPU %d, near %s (PCI %s; %s: "
 			 "%s cpus %s, NUMA node %d)", cpu, what, bus,
-			 lat_topo_source(), n.anchor, n.cpus, n.numa);
+			 diag_topo_source(), n.anchor, n.cpus, n.numa);
 	else
 		snprintf(buf, len, "pinned to CPU %d (--cpu)", cpu);
 	return 0;
