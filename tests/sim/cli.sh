@@ -75,6 +75,24 @@ for q in bf16 fp8 fp8-block mxfp4 nvfp4 w4g128 w8g128 awq:w4g128; do
 done
 check 2 'unknown quantisation' -- "$sim" predict --model qwen3-coder-30b-a3b --quant int3
 
+# sim plan: every model, both transports; the recommendation and its flags
+for m in $models; do
+	for t in roce socket; do
+		check 0 'vllm serve' -- "$sim" plan --model $m --transport $t
+	done
+done
+check 0 'TP=2xPP=2' -- "$sim" plan --model qwen3-coder-30b-a3b --nodes-max 4 --ctx 16K --kv-dtype fp8
+check 0 '"best": "TP=2"' -- "$sim" plan --model qwen3-235b-a22b -J -
+check 2 'invalid --nodes-max' -- "$sim" plan --model gpt-oss-120b --nodes-max 16
+check 2 'invalid --transport' -- "$sim" plan --model gpt-oss-120b --transport carrier-pigeon
+check 2 '--model is required' -- "$sim" plan
+if command -v gnuplot >/dev/null; then
+	check 0 '' -- "$sim" plan --model gpt-oss-120b --plot "$tmp/plan" -q
+	[ -s "$tmp/plan/plan.svg" ] && [ -s "$tmp/plan/plan.csv" ] ||
+		{ echo "FAIL: sim plan --plot wrote no SVG/CSV" >&2; fail=1; }
+	check 2 'never overwrites' -- "$sim" plan --model gpt-oss-120b --plot "$tmp/plan" -q
+fi
+
 # bad configs and bad input: a clear message, exit 2
 check 2 'missing required field "hidden_size"' -- "$sim" predict --model "$here/bad/missing-field.json"
 check 2 'unknown architecture' -- "$sim" predict --model "$here/bad/unknown-arch.json"

@@ -4,7 +4,7 @@
  * values: bytes per token of every scheme, gpt-oss's MXFP4 experts with
  * BF16 attention (and Marlin's padding), quantization_config parsing and
  * exclusions, the KV of sliding-window layers, TP x PP, the attention
- * split, and the memory-fit arithmetic.
+ * split, the memory-fit arithmetic and the plan's verdicts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "bm_test.h"
 #include "log.h"
 #include "memfit.h"
+#include "plan.h"
 #include "sim_test.h"
 
 static struct sim_ctx ctx;
@@ -419,6 +420,41 @@ static void test_quant_config(const char *dir)
 			  "\"weight_block_size\": [128]}", &m), -EINVAL);
 }
 
+static void test_plan(void)
+{
+	struct sim_deploy d = { 0 };
+	struct sim_plan *p = calloc(1, sizeof(*p));
+	int i, fits = 0;
+
+	if (!p)
+		return;
+	EXPECT_EQ(setup("qwen3-235b-a22b", NULL), 0);
+	EXPECT_EQ(sim_plan_run(&ctx, 2, 0, &d, "roce", p), 0);
+	EXPECT(p->best >= 0);
+	if (p->best >= 0)
+		EXPECT(p->row[p->best].q.nodes == 2 &&
+		       !p->row[p->best].q.spec_tokens);
+	for (i = 0; i < p->n; i++) {
+		const struct sim_plan_row *w = &p->row[i];
+
+		if (w->q.nodes == 1)
+			EXPECT_EQ(w->status, SIM_PLAN_NO_FIT);
+		if (w->status == SIM_PLAN_FITS) {
+			fits++;
+			EXPECT(w->f.headroom >= 0);
+		}
+	}
+	/* TP, EP and PP at 2 nodes, TP and EP with EAGLE3 */
+	EXPECT_EQ(fits, 5);
+	/* ranked: tok/s never rises down the fitting rows */
+	for (i = 1; i < fits; i++)
+		EXPECT(p->row[p->order[i]].r.tok_s <=
+		       p->row[p->order[i - 1]].r.tok_s);
+	EXPECT(strstr(p->flags, "--tensor-parallel-size 2") != NULL);
+	EXPECT_EQ(sim_plan_run(&ctx, 9, 0, &d, "roce", p), -EINVAL);
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
 	char tmpdir[] = "/tmp/sim_models_XXXXXX";
@@ -435,6 +471,7 @@ int main(int argc, char **argv)
 	test_memfit();
 	test_parse_sizes();
 	test_quant_config(tmpdir);
+	test_plan();
 	sim_test_cleanup(tmpdir);
 	return TEST_DONE();
 }
