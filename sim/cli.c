@@ -27,6 +27,17 @@ int sim_parse_nonneg(const char *what, const char *arg, double *v_p)
 	return 0;
 }
 
+int sim_parse_count(const char *what, const char *arg, long lo, long hi,
+		    int *v_p)
+{
+	long l;
+
+	if (bm_parse_int(arg, lo, hi, &l))
+		return bad(what, arg);
+	*v_p = (int)l;
+	return 0;
+}
+
 /* One key of the shared options. */
 static int parse_one(int c, const char *arg, struct sim_opts *o)
 {
@@ -163,6 +174,8 @@ int sim_ctx_model(struct sim_ctx *c, const char *model, const char *quant)
 	if (!ret && quant)
 		ret = sim_model_set_quant(&c->model, quant);
 	if (!ret)
+		sim_ctx_apply_hw(c);
+	if (!ret)
 		ret = sim_sched_load(c->datadir, c->model.model_type,
 				     &c->sched);
 	return ret;
@@ -252,21 +265,20 @@ void sim_out_params(struct sim_out *so, const struct sim_ctx *c,
 		    const struct sim_opts *o)
 {
 	const struct sim_model *m = &c->model;
-	char q[32];
 
 	bm_out_meta(so->out, "data_dir", json_string(c->datadir));
 	bm_out_param(so->out, "hw", json_string(c->hw.name));
 	if (!o->model || !m->name[0])
 		return;		/* validate: the model is per row */
-	if (m->wbits >= 16)
-		snprintf(q, sizeof(q), "bf16");
-	else
-		snprintf(q, sizeof(q), "w%dg%d", m->wbits, m->group);
 	bm_out_param(so->out, "model", json_string(m->name));
 	bm_out_param(so->out, "model_file", json_string(m->path));
-	bm_out_param(so->out, "quant", json_string(q));
+	bm_out_param(so->out, "quant", json_string(m->quant.name));
 	bm_out_param(so->out, "quant_source",
 		     json_string(o->quant ? "--quant" : "config.json"));
+	bm_out_param(so->out, "quant_bf16_source",
+		     json_string(m->quant.keep_source));
+	bm_out_param(so->out, "kv_dtype",
+		     json_string(m->kv_bytes == 1 ? "fp8" : "bf16"));
 }
 
 int sim_out_close(struct sim_out *so, int ret)
@@ -346,11 +358,13 @@ void sim_model_line(FILE *f, const struct sim_model *m)
 		m->model_type, m->layers, m->hidden, m->heads, m->kv_heads);
 	if (sim_is_moe(m))
 		fprintf(f, ", %d experts top-%d", m->experts, m->topk);
-	if (m->wbits >= 16)
+	if (m->quant.scheme == SIM_Q_BF16)
 		fprintf(f, ", bf16 weights");
 	else
-		fprintf(f, ", w%dg%d (%.3f bits/weight)", m->wbits, m->group,
-			m->bits_per_weight);
+		fprintf(f, ", %s (%.3f bits read/weight)", m->quant.name,
+			m->quant.read_bits);
+	if (m->kv_bytes == 1)
+		fprintf(f, ", fp8 KV");
 	fprintf(f, "; %.2f B active params, %.2f GB/token on one node\n",
 		sim_active_params(m) / 1e9, sim_bytes_per_token(m) / 1e9);
 }

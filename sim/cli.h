@@ -60,7 +60,7 @@ enum {
 	{ "accept", SIM_K_ACCEPT, "A", "acceptance rate 0..1 (default: profile)" }
 #define SIM_OPT_HW { "hw", SIM_K_HW, "NAME", "hardware profile (default gb10) or a profile JSON path" }
 #define SIM_OPT_DEPLOY { "deploy", SIM_K_DEPLOY, "\"K=V ...\"", "what the files do not record (keys: sim import --help)" }
-#define SIM_OPT_QUANT { "quant", SIM_K_QUANT, "Q", "weights: w4g128 (default), w8g128, bf16" }
+#define SIM_OPT_QUANT { "quant", SIM_K_QUANT, "Q", "weights (default: the config's quantization_config): bf16, fp8, fp8-block[RxC], mxfp4, nvfp4, w4g128, w8g128, awq:w4g128, ..." }
 /* -J FILE, --csv FILE, -q, -V, -h: as every netroof tool */
 #define SIM_OPTS_OUT BM_OPTS_OUT
 
@@ -118,6 +118,9 @@ int sim_parse(int argc, char **argv, const struct sim_cmd *cmd,
 	      struct sim_opts *o, sim_own_fn *own, void *priv);
 /* A double >= 0 option value: 0 or -EINVAL (message names what). */
 int sim_parse_nonneg(const char *what, const char *arg, double *v_p);
+/* An integer option value in lo..hi: 0 or -EINVAL (message names what). */
+int sim_parse_count(const char *what, const char *arg, long lo, long hi,
+		    int *v_p);
 
 /* Data dir and hardware profile (hw NULL: gb10). */
 int sim_ctx_init(struct sim_ctx *c, const char *hw);

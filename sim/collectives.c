@@ -26,11 +26,6 @@
 #include "log.h"
 #include "roofline.h"
 
-static double coll_bytes(const struct sim_model *m, const struct sim_coll *c)
-{
-	return c->bytes_fixed + c->hidden_x * m->hidden + c->vocab_x * m->vocab;
-}
-
 /* Record count collectives of one kind, costed once. */
 static int use(const struct sim_ctx *c, struct sim_result *r,
 	       const char *term, const char *what, enum sim_op op,
@@ -44,12 +39,6 @@ static int use(const struct sim_ctx *c, struct sim_result *r,
 	if (ret)
 		return ret;
 	*ms_p += count * cost.us / 1000.0;
-	if (op == SIM_OP_ALLGATHER)
-		r->n_allgather += count;
-	else if (op == SIM_OP_SENDRECV)
-		r->n_p2p += count;
-	else
-		r->n_allreduce += count;
 	if (r->n_net >= SIM_NET_USES)
 		return 0;
 	u = &r->net[r->n_net++];
@@ -66,42 +55,43 @@ static int use(const struct sim_ctx *c, struct sim_result *r,
 
 
 int sim_tp_collectives(const struct sim_ctx *c, const struct sim_query *q,
-		       int tokens, struct sim_result *r)
+		       int layers, bool first, bool last, int tokens, int n,
+		       struct sim_result *r, struct sim_tp_ms *t)
 {
 	const struct sim_arch_sched *sc = &c->sched;
 	const struct sim_model *m = &c->model;
-	double ar = 0, ag = 0, skew = 0, *acc;
-	int i, ret = 0, n = q->nodes;
+	bool ag, here;
+	int i, ret = 0;
 
 	for (i = 0; i < sc->n_layer && !ret; i++) {
-		acc = sc->layer[i].op == SIM_OP_ALLGATHER ? &ag : &ar;
-		ret = use(c, r, acc == &ag ? "allgather" : "allreduce",
+		ag = sc->layer[i].op == SIM_OP_ALLGATHER;
+		ret = use(c, r, ag ? "allgather" : "allreduce",
 			  sc->layer[i].what, sc->layer[i].op,
-			  coll_bytes(m, &sc->layer[i]) * tokens, n, m->layers,
-			  acc);
+			  sim_coll_bytes(m, &sc->layer[i]) * tokens, n, layers,
+			  ag ? &t->ag_ms : &t->ar_ms);
+		*(ag ? &t->n_ag : &t->n_ar) += layers;
 		/* EP: the ranks reach the all-reduce after the experts at
 		 * different times (the busier rank reads more experts:
 		 * ep_imbalance); what that arrival skew costs beyond the
 		 * wait itself is the fitted ep_rendezvous (gb10.json),
 		 * counted in one-way latencies of this link */
 		if (q->mode == SIM_EP && sc->layer[i].after_moe)
-			skew += m->layers * (c->net.has_link ?
+			t->skew_ms += layers * (c->net.has_link ?
 				c->hw.ep_rendezvous * c->net.link.one_way_us.v :
 				c->net.curve_ep_skew_us) / 1000.0;
 	}
 	for (i = 0; i < sc->n_step && !ret; i++) {
-		acc = sc->step[i].op == SIM_OP_ALLGATHER ? &ag : &ar;
-		ret = use(c, r, acc == &ag ? "allgather" : "allreduce",
+		ag = sc->step[i].op == SIM_OP_ALLGATHER;
+		here = ag ? last : first;
+		if (!here)
+			continue;
+		ret = use(c, r, ag ? "allgather" : "allreduce",
 			  sc->step[i].what, sc->step[i].op,
-			  coll_bytes(m, &sc->step[i]) * tokens, n, 1, acc);
+			  sim_coll_bytes(m, &sc->step[i]) * tokens, n, 1,
+			  ag ? &t->ag_ms : &t->ar_ms);
+		*(ag ? &t->n_ag : &t->n_ar) += 1;
 	}
-	if (ret)
-		return ret;
-	sim_term_add(r, "allreduce", ar, "per-layer + embedding all-reduces");
-	sim_term_add(r, "allgather", ag, "logits all-gather");
-	sim_term_add(r, "ep_skew", skew,
-		     "rendezvous after skewed expert work (EP, fitted)");
-	return 0;
+	return ret;
 }
 
 int sim_pp_hop(const struct sim_ctx *c, int tokens, struct sim_result *r,
@@ -117,8 +107,6 @@ int sim_pp_hop(const struct sim_ctx *c, int tokens, struct sim_result *r,
 		  tokens, 2, sc->pp_hop_messages, &ms);
 	if (ret)
 		return ret;
-	/* the record counts one boundary; the caller multiplies */
-	r->n_p2p -= sc->pp_hop_messages;
 	*hop_ms_p = ms;
 	return 0;
 }
@@ -128,10 +116,10 @@ int sim_draft_collectives(const struct sim_ctx *c, const struct sim_query *q,
 {
 	const struct sim_hw *hw = &c->hw;
 	double h = c->model.hidden, ms = 0;
-	int n = q->nodes, k = q->spec_tokens, ret;
+	int n = sim_query_tp(q), k = q->spec_tokens, ret;
 
 	*ms_p = 0;
-	if (q->mode == SIM_SINGLE || n < 2 || !k)
+	if (n < 2 || !k)
 		return 0;
 	/* per draft forward over the 1 + k verified tokens: attention and
 	 * MLP all-reduce per draft layer, the shared embedding's all-reduce,
@@ -142,6 +130,8 @@ int sim_draft_collectives(const struct sim_ctx *c, const struct sim_query *q,
 	if (!ret)
 		ret = use(c, r, "spec_draft", "EAGLE3 draft logits all-gather",
 			  SIM_OP_ALLGATHER, 2.0 * hw->draft_vocab, n, k, &ms);
+	r->n_allreduce += k * (2 * hw->draft_layers + 1);
+	r->n_allgather += k;
 	*ms_p = ms;
 	return ret;
 }

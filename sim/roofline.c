@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "memfit.h"
 #include "roofline.h"
 
 static const char *const mode_names[SIM_MODE_NR] = { "single", "pp", "tp",
@@ -172,6 +173,27 @@ static void sim_prov_collect(json_t *o, const char *prefix, struct sim_hw *hw)
 	}
 }
 
+int sim_param(json_t *o, const char *path, const char *key, double *v_p)
+{
+	return pval(o, path, key, v_p);
+}
+
+int sim_param_int(json_t *o, const char *path, const char *key, int lo,
+		  int *v_p)
+{
+	double v;
+	int ret = pval(o, path, key, &v);
+
+	if (ret)
+		return ret;
+	if (v < lo || v > 1e9 || v != floor(v)) {
+		BM_ERR("%s: \"%s\" must be an integer >= %d", path, key, lo);
+		return -EINVAL;
+	}
+	*v_p = (int)v;
+	return 0;
+}
+
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 {
 	char path[1200];
@@ -215,6 +237,10 @@ int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 	ret |= pval(root, path, "ep_rendezvous", &hw->ep_rendezvous);
 	if (!ret)
 		sim_prov_collect(root, "", hw);
+	if (!ret)
+		ret = sim_attn_hw_load(root, path, hw);
+	if (!ret)
+		ret = sim_mem_hw_load(root, path, &hw->mem);
 	if (!ret && (hw->mem_bw_gbs <= 0 || hw->kv_bw_gbs <= 0 ||
 		     hw->eff_int4 <= 0 || hw->eff_bf16 <= 0 ||
 		     hw->peak_tflops <= 0)) {
@@ -252,13 +278,16 @@ static int load_colls(json_t *arr, const char *path, const char *what,
 		c[n].bytes_fixed = json_number_value(json_object_get(e, "bytes"));
 		c[n].hidden_x = json_number_value(json_object_get(e, "hidden_x"));
 		c[n].vocab_x = json_number_value(json_object_get(e, "vocab_x"));
+		c[n].moe_hidden_x = json_number_value(json_object_get(e,
+							"moe_hidden_x"));
 		c[n].after_moe = json_is_true(json_object_get(e, "after_moe"));
 		v = json_object_get(e, "what");
 		snprintf(c[n].what, sizeof(c[n].what), "%s",
 			 json_is_string(v) ? json_string_value(v) : "");
-		if (c[n].bytes_fixed + c[n].hidden_x + c[n].vocab_x <= 0) {
-			BM_ERR("%s: %s[%zu]: no size (bytes, hidden_x or "
-			       "vocab_x)", path, what, i);
+		if (c[n].bytes_fixed + c[n].hidden_x + c[n].vocab_x +
+		    c[n].moe_hidden_x <= 0) {
+			BM_ERR("%s: %s[%zu]: no size (bytes, hidden_x, vocab_x "
+			       "or moe_hidden_x)", path, what, i);
 			return -EINVAL;
 		}
 		n++;
@@ -334,88 +363,137 @@ double sim_term_ms(const struct sim_result *r, const char *name)
 	return 0;
 }
 
+double sim_coll_bytes(const struct sim_model *m, const struct sim_coll *c)
+{
+	return c->bytes_fixed + c->hidden_x * m->hidden +
+	       c->vocab_x * m->vocab + c->moe_hidden_x * sim_moe_hidden(m);
+}
+
 /* ms to stream bytes at gbs GB/s */
 static double stream_ms(double bytes, double gbs)
 {
 	return bytes / (gbs * 1e6);
 }
 
-/* GPU work of `layers` layers (+ the step's extra kernels, + lm_head when
- * last) on one rank: weights, KV, kernels; adds to r's terms. */
+/* GPU work of layers [l0, l0 + layers) on one rank (+ the step's extra
+ * kernels when first or last, + lm_head when last): weights, KV,
+ * kernels. */
 struct gpu_part {
 	double int4_ms, imb_ms, bf16_ms, kv_ms, kern_ms;
 	double wbytes, kvbytes;
 	int    kernels;
+	int    attn_ctas;		/* fewest CTAs of a layer (0: no KV) */
+	bool   attn_compute_bound;
 };
 
+int sim_query_tp(const struct sim_query *q)
+{
+	if (q->mode == SIM_TP || q->mode == SIM_EP)
+		return q->nodes;
+	if (q->mode == SIM_PP && q->tp > 1)
+		return q->tp;
+	return 1;
+}
+
+int sim_query_stages(const struct sim_query *q)
+{
+	return q->mode == SIM_PP ? q->nodes / (q->tp > 1 ? q->tp : 1) : 1;
+}
+
+void sim_ctx_apply_hw(struct sim_ctx *c)
+{
+	sim_model_set_pad(&c->model, c->hw.mxfp4_pad_hidden,
+			  c->hw.mxfp4_pad_inter);
+}
+
+/* The KV read of the layers by mechanism (attn.h): adds ms and bytes. */
+static void kv_work(const struct sim_ctx *c, const struct sim_query *q,
+		    int l0, int layers, int n, int tokens, struct gpu_part *g)
+{
+	const struct sim_model *m = &c->model;
+	struct sim_attn_cost a;
+	int l;
+
+	for (l = l0; l < l0 + layers; l++) {
+		sim_attn_layer(m, &c->hw.attn, n, q->ctx,
+			       m->layer[l] & SIM_L_SLIDING, tokens, &a);
+		g->kv_ms += a.ms;
+		g->kvbytes += a.bytes;
+		if (a.ctas && (!g->attn_ctas || a.ctas < g->attn_ctas))
+			g->attn_ctas = a.ctas;
+		g->attn_compute_bound |= a.compute_bound;
+	}
+}
+
 static void gpu_work(const struct sim_ctx *c, const struct sim_query *q,
-		     int layers, bool first, bool last, int tokens,
+		     int l0, int layers, bool first, bool last, int tokens,
 		     struct gpu_part *g)
 {
 	const struct sim_model *m = &c->model;
 	const struct sim_hw *hw = &c->hw;
-	int n = q->mode == SIM_TP || q->mode == SIM_EP ? q->nodes : 1;
-	double experts = 0, share = 1.0 / n, qparams, qimb = 0, bf16, flops;
-	double mem_ms, cmp_ms;
-	int kvh;
+	int n = sim_query_tp(q);
+	bool ep = q->mode == SIM_EP;
+	double experts = 0, share = 1.0 / n, flops, mem_ms, cmp_ms;
+	double extra = 0, extra_elems = 0;
+	struct sim_bytes b = { 0 }, hi = { 0 };
 
+	memset(g, 0, sizeof(*g));
 	if (sim_is_moe(m)) {
 		experts = tokens == 1 ? m->topk :
 			  sim_expected_union(m->experts, m->topk, tokens);
-		if (q->mode == SIM_EP)
+		if (ep)
 			share = sim_ep_expected_max(m->experts, n, m->topk) /
 				m->topk;
 	}
-	/* attention, dense MLP and shared expert: split n ways (TP/EP) */
-	qparams = (sim_attn_params(m) + sim_dense_mlp_params(m) +
-		   sim_shared_params(m)) / n;
-	qparams += experts * sim_expert_params(m) / n;
-	if (q->mode == SIM_EP)
-		qimb = experts * sim_expert_params(m) * (share - 1.0 / n);
-	bf16 = 2.0 * sim_router_params(m);		/* replicated */
-	g->int4_ms = stream_ms(layers * sim_qbytes(m, qparams),
-			       hw->mem_bw_gbs * hw->eff_int4);
-	g->imb_ms = stream_ms(layers * sim_qbytes(m, qimb),
-			      hw->mem_bw_gbs * hw->eff_int4);
+	/* TP: every expert a 1/n slice; EP: whole experts, the balanced
+	 * share experts/n on every rank, the busiest rank's extra apart */
+	sim_read_layers(m, l0, layers, n, ep, ep ? experts / n : experts, &b);
+	if (ep) {
+		sim_read_layers(m, l0, layers, n, ep, experts * share, &hi);
+		extra = hi.quant + hi.bf16 - b.quant - b.bf16;
+		extra_elems = hi.quant_elems + hi.bf16_elems - b.quant_elems -
+			      b.bf16_elems;
+	}
 	if (last)
-		bf16 = layers * bf16 + 2.0 * sim_lm_head_params(m) / n;
-	else
-		bf16 = layers * bf16;
-	g->bf16_ms = stream_ms(bf16, hw->mem_bw_gbs * hw->eff_bf16);
-	g->wbytes = layers * sim_qbytes(m, qparams + qimb) + bf16;
+		sim_read_lm_head(m, n, &b);
+	g->int4_ms = stream_ms(b.quant, hw->mem_bw_gbs * hw->eff_int4);
+	g->imb_ms = stream_ms(extra, hw->mem_bw_gbs * hw->eff_int4);
+	g->bf16_ms = stream_ms(b.bf16, hw->mem_bw_gbs * hw->eff_bf16);
+	g->wbytes = b.quant + b.bf16 + extra;
 	/* roofline: the math cannot go faster than the tensor peak */
-	flops = 2.0 * tokens * (layers * (qparams + qimb +
-					  sim_router_params(m)) +
-				(last ? sim_lm_head_params(m) / n : 0));
+	flops = 2.0 * tokens * (b.quant_elems + b.bf16_elems + extra_elems);
 	cmp_ms = flops / (hw->peak_tflops * 1e9);
 	mem_ms = g->int4_ms + g->imb_ms + g->bf16_ms;
 	if (cmp_ms > mem_ms)
 		g->int4_ms += cmp_ms - mem_ms;
-	kvh = (m->kv_heads + n - 1) / n;
-	g->kvbytes = 2.0 * layers * kvh * m->head_dim * m->kv_bytes * q->ctx;
-	g->kv_ms = stream_ms(g->kvbytes, hw->kv_bw_gbs);
+	kv_work(c, q, l0, layers, n, tokens, g);
 	g->kernels = layers * c->sched.kernels_per_layer +
 		     (first || last ? c->sched.kernels_per_step : 0);
 	g->kern_ms = g->kernels * hw->kernel_us / 1000.0;
-	(void)first;
 }
 
 static void gpu_terms(struct sim_result *r, const struct gpu_part *g)
 {
-	sim_term_add(r, "weights_int4", g->int4_ms,
-		 "quantised weights on the critical path");
+	sim_term_add(r, "weights_quant", g->int4_ms,
+		 "converted (quantised) weights on the critical path");
 	sim_term_add(r, "ep_imbalance", g->imb_ms,
 		 "extra experts the busiest EP rank reads");
-	sim_term_add(r, "weights_bf16", g->bf16_ms, "lm_head + router (BF16)");
-	sim_term_add(r, "kv_cache", g->kv_ms, "KV cache read at the context");
+	sim_term_add(r, "weights_bf16", g->bf16_ms,
+		 "BF16 weights: lm_head, router, biases (+ attention when "
+		 "the scheme leaves it BF16)");
+	sim_term_add(r, "kv_cache", g->kv_ms,
+		 "attention: KV cache read at the context (attn.h)");
 	sim_term_add(r, "kernels", g->kern_ms, "fixed time per kernel");
 	r->rank_weight_bytes += g->wbytes;
 	r->rank_kv_bytes += g->kvbytes;
 	r->n_kernels += g->kernels;
+	if (g->attn_ctas && (!r->attn_ctas || g->attn_ctas < r->attn_ctas))
+		r->attn_ctas = g->attn_ctas;
+	r->attn_compute_bound |= g->attn_compute_bound;
 }
 
 static const char *const term_order[] = {
-	"host", "dispatch", "weights_int4", "ep_imbalance", "weights_bf16",
+	"host", "dispatch", "weights_quant", "ep_imbalance", "weights_bf16",
 	"kv_cache", "kernels", "allreduce", "allgather", "ep_skew", "pp_hop",
 	"pp_host_wait", "spec_draft", "request",
 };
@@ -425,7 +503,7 @@ static double draft_ms(const struct sim_ctx *c, const struct sim_query *q)
 {
 	const struct sim_model *m = &c->model;
 	const struct sim_hw *hw = &c->hw;
-	int n = q->mode == SIM_SINGLE ? 1 : q->nodes;
+	int n = sim_query_tp(q);
 	double h = m->hidden, p, one, ms;
 
 	p = hw->draft_layers * (sim_attn_params(m) +
@@ -438,43 +516,81 @@ static double draft_ms(const struct sim_ctx *c, const struct sim_query *q)
 	return ms;
 }
 
-static int check_query(const struct sim_ctx *c, const struct sim_query *q)
+/* vLLM's TP divisibility: heads and KV heads (QKVParallelLinear), the MoE
+ * and MLP widths (divide() in the linear layers). */
+static int check_tp(const struct sim_model *m, int tp, char *why, size_t len)
+{
+	if (tp <= 1)
+		return 0;
+	if (m->heads % tp) {
+		snprintf(why, len, "tp %d: %d attention heads do not split "
+			 "%d ways", tp, m->heads, tp);
+		return -EINVAL;
+	}
+	if (tp < m->kv_heads ? m->kv_heads % tp : tp % m->kv_heads) {
+		snprintf(why, len, "tp %d: %d KV heads neither split nor "
+			 "replicate evenly", tp, m->kv_heads);
+		return -EINVAL;
+	}
+	if ((sim_is_moe(m) && m->moe_inter % tp) || m->mlp_inter % tp) {
+		snprintf(why, len, "tp %d: the MLP/expert width does not "
+			 "split %d ways", tp, tp);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The TP collectives of `layers` layers at TP degree n (+ the step's: the
+ * embedding all-reduce on the first stage, the logits all-gather on the
+ * last). */
+int sim_query_check(const struct sim_ctx *c, const struct sim_query *q,
+		    char *why, size_t len)
 {
 	if (q->mode == SIM_SINGLE && q->nodes != 1) {
-		BM_ERR("mode single runs on 1 node (got --nodes %d)", q->nodes);
+		snprintf(why, len, "mode single runs on 1 node (got --nodes "
+			 "%d)", q->nodes);
 		return -EINVAL;
 	}
 	if (q->mode != SIM_SINGLE && (q->nodes < 2 || q->nodes > 64)) {
-		BM_ERR("mode %s needs 2..64 nodes (got %d)",
-		       sim_mode_name(q->mode), q->nodes);
+		snprintf(why, len, "mode %s needs 2..64 nodes (got %d)",
+			 sim_mode_name(q->mode), q->nodes);
 		return -EINVAL;
 	}
 	if (q->mode == SIM_EP && !sim_is_moe(&c->model)) {
-		BM_ERR("mode ep needs an MoE model (%s is dense)",
-		       c->model.name);
+		snprintf(why, len, "mode ep needs an MoE model (%s is dense)",
+			 c->model.name);
 		return -EINVAL;
 	}
 	if (q->mode == SIM_EP && c->model.experts % q->nodes) {
-		BM_ERR("ep: %d experts do not split over %d nodes",
-		       c->model.experts, q->nodes);
+		snprintf(why, len, "ep: %d experts do not split over %d nodes",
+			 c->model.experts, q->nodes);
 		return -EINVAL;
 	}
-	if (q->mode == SIM_PP && q->nodes > c->model.layers) {
-		BM_ERR("pp: more stages than layers");
+	if (q->mode == SIM_PP && q->tp > 1 &&
+	    (q->nodes % q->tp || q->nodes / q->tp < 2)) {
+		snprintf(why, len, "pp: %d nodes do not make 2 or more "
+			 "stages of TP %d", q->nodes, q->tp);
 		return -EINVAL;
 	}
+	if (q->mode == SIM_PP && sim_query_stages(q) > c->model.layers) {
+		snprintf(why, len, "pp: more stages than layers");
+		return -EINVAL;
+	}
+	if (check_tp(&c->model, sim_query_tp(q), why, len))
+		return -EINVAL;
 	if (q->spec_tokens && q->mode == SIM_PP) {
-		BM_ERR("EAGLE3 with PP: vLLM refuses it (NotImplementedError: "
-		       "pipeline parallelism is not supported)");
+		snprintf(why, len, "EAGLE3 with PP: vLLM refuses it "
+			 "(NotImplementedError: pipeline parallelism is not "
+			 "supported)");
 		return -EINVAL;
 	}
 	if (q->spec_tokens < 0 || q->spec_tokens > 16 || q->ctx < 0 ||
 	    q->ctx > 1e8) {
-		BM_ERR("spec tokens 0..16 and ctx >= 0 please");
+		snprintf(why, len, "spec tokens 0..16 and ctx >= 0 please");
 		return -EINVAL;
 	}
 	if (q->accept > 1) {
-		BM_ERR("acceptance rate must be in [0, 1]");
+		snprintf(why, len, "acceptance rate must be in [0, 1]");
 		return -EINVAL;
 	}
 	return 0;
@@ -488,6 +604,7 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 	int tokens = q->spec_tokens + 1, n = q->nodes, i, l, s, ret;
 	double alpha = q->accept >= 0 ? q->accept : hw->accept, a = 1, step;
 	double outn;
+	struct sim_tp_ms tc = { 0 };
 	struct sim_result tmp;
 	struct gpu_part g;
 
@@ -496,6 +613,7 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 	for (i = 0; i < (int)(sizeof(term_order) / sizeof(term_order[0])); i++)
 		sim_term_add(&tmp, term_order[i], 0, NULL);
 	tmp.tokens_per_step = 1;
+	tmp.attn_backend = sim_attn_backend_of(m);
 	for (i = 1; i <= q->spec_tokens; i++) {
 		a *= alpha;
 		tmp.tokens_per_step += a;
@@ -507,15 +625,31 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 			 "multi-node executor round trip (per step)");
 	if (q->mode == SIM_PP) {
 		double end = 0, hop, wait = 0, arrive, start, ready;
-		int per = m->layers / n, rem = m->layers % n;
+		int stages = sim_query_stages(q), tp = sim_query_tp(q), l0;
 
 		ret = sim_pp_hop(c, tokens, &tmp, &hop);
 		if (ret)
 			return ret;
-		for (s = 0; s < n; s++) {
-			l = per + (s < rem);
-			gpu_work(c, q, l, s == 0, s == n - 1, tokens, &g);
+		for (s = 0; s < stages; s++) {
+			struct sim_tp_ms st = { 0 };
+
+			sim_pp_layers(m->layers, stages, s, &l0, &l);
+			gpu_work(c, q, l0, l, s == 0, s == stages - 1, tokens,
+				 &g);
 			gpu_terms(&tmp, &g);
+			/* TP inside the stage: its collectives are on the
+			 * stage's critical path */
+			if (tp > 1) {
+				ret = sim_tp_collectives(c, q, l, s == 0,
+							 s == stages - 1, tokens,
+							 tp, &tmp, &st);
+				if (ret)
+					return ret;
+			}
+			tc.ar_ms += st.ar_ms;
+			tc.ag_ms += st.ag_ms;
+			tc.n_ar += st.n_ar;
+			tc.n_ag += st.n_ag;
 			if (s == 0) {
 				start = 0;
 			} else {
@@ -526,20 +660,30 @@ static int predict(const struct sim_ctx *c, const struct sim_query *q,
 				tmp.n_p2p += c->sched.pp_hop_messages;
 			}
 			end = start + g.int4_ms + g.imb_ms + g.bf16_ms +
-			      g.kv_ms + g.kern_ms;
+			      g.kv_ms + g.kern_ms + st.ar_ms + st.ag_ms;
 		}
-		sim_term_add(&tmp, "pp_hop", (n - 1) * hop,
+		sim_term_add(&tmp, "pp_hop", (stages - 1) * hop,
 			 "hidden state + residual to the next stage");
 		sim_term_add(&tmp, "pp_host_wait", wait,
 			 "next stage's host chain not hidden by GPU work");
 	} else {
-		gpu_work(c, q, m->layers, true, true, tokens, &g);
+		gpu_work(c, q, 0, m->layers, true, true, tokens, &g);
 		gpu_terms(&tmp, &g);
 	}
 	if (q->mode == SIM_TP || q->mode == SIM_EP) {
-		ret = sim_tp_collectives(c, q, tokens, &tmp);
+		ret = sim_tp_collectives(c, q, m->layers, true, true, tokens,
+					 n, &tmp, &tc);
 		if (ret)
 			return ret;
+	}
+	if (sim_query_tp(q) > 1) {
+		tmp.n_allreduce += tc.n_ar;
+		tmp.n_allgather += tc.n_ag;
+		sim_term_add(&tmp, "allreduce", tc.ar_ms,
+			     "per-layer + embedding all-reduces");
+		sim_term_add(&tmp, "allgather", tc.ag_ms, "logits all-gather");
+		sim_term_add(&tmp, "ep_skew", tc.skew_ms,
+			     "rendezvous after skewed expert work (EP, fitted)");
 	}
 	if (q->spec_tokens) {
 		double dnet;
@@ -579,13 +723,16 @@ int sim_predict(const struct sim_ctx *c, const struct sim_query *q,
 {
 	struct sim_query sq;
 	struct sim_result single;
+	char why[256];
 	int ret;
 
-	ret = check_query(c, q);
-	if (ret)
+	ret = sim_query_check(c, q, why, sizeof(why));
+	if (ret) {
+		BM_ERR("%s", why);
 		return ret;
+	}
 	ret = predict(c, q, r);
-	if (ret || q->mode != SIM_PP)
+	if (ret || q->mode != SIM_PP || sim_query_tp(q) > 1)
 		return ret;
 	/* PP at batch 1 runs its stages one after the other: never faster
 	 * than one node holding the whole model. */

@@ -15,8 +15,11 @@
  */
 #ifndef SIM_ROOFLINE_H
 #define SIM_ROOFLINE_H
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "attn.h"
 #include "model.h"
 #include "netprof.h"
 
@@ -27,6 +30,21 @@ const char *sim_mode_name(enum sim_mode m);
 int	    sim_mode_parse(const char *s, enum sim_mode *m_p);
 const char *sim_length_name(enum sim_length l);
 int	    sim_length_parse(const char *s, enum sim_length *l_p);
+
+/* Memory of one node as vLLM sees it, and the reserves beside weights and
+ * KV (profiles/gb10.json "memory"; memfit.h uses them). */
+struct sim_mem_hw {
+	double total_gib;	/* cudaMemGetInfo total (what the utilisation
+				 * fraction multiplies) */
+	double free_gib;	/* free on an idle node (vLLM's start check) */
+	double graph_gib;	/* CUDA graph pool, captured after the KV */
+	double non_torch_gib;	/* CUDA context, cuBLAS workspace */
+	double non_torch_net_gib; /* + NCCL buffers on a multi-node rank */
+	double util_default;	/* --gpu-memory-utilization default */
+	int    batched_tokens;	/* max_num_batched_tokens of the profile run */
+	int    max_seqs;	/* max_num_seqs (the sampler's dummy run) */
+	int    block_size;	/* KV cache block, tokens */
+};
 
 struct sim_hw {
 	char   name[64];
@@ -57,6 +75,12 @@ struct sim_hw {
 		enum sim_kind kind;
 		char	      cells[200];	/* fitted: the cells that pinned it */
 	} prov[48];
+	/* attention mechanism (attn.h) */
+	struct sim_attn_hw attn;
+	/* MoE kernel padding of MXFP4 (Marlin): multiples; 0 none */
+	int    mxfp4_pad_hidden;
+	int    mxfp4_pad_inter;
+	struct sim_mem_hw mem;
 };
 
 #define SIM_COLL_MAX 8
@@ -66,6 +90,7 @@ struct sim_coll {
 	double	    bytes_fixed;
 	double	    hidden_x;		/* bytes = hidden * hidden_x */
 	double	    vocab_x;		/* bytes = vocab * vocab_x */
+	double	    moe_hidden_x;	/* bytes = padded MoE hidden * x */
 	bool	    after_moe;		/* follows the expert block (EP skew) */
 	char	    what[64];
 };
@@ -91,7 +116,9 @@ struct sim_ctx {
 
 struct sim_query {
 	enum sim_mode	mode;
-	int		nodes;
+	int		nodes;		/* all nodes (PP: stages x tp) */
+	int		tp;		/* PP only: TP degree inside each stage
+					 * (0, 1: none) */
 	double		ctx;
 	enum sim_length length;
 	double		out_tokens;	/* > 0: output tokens per request (a
@@ -131,6 +158,11 @@ struct sim_result {
 	int		n_allgather;
 	int		n_p2p;
 	int		n_kernels;
+	/* attention at the context: the fewest CTAs of any layer, whether
+	 * any layer turned compute-bound, the backend */
+	int		attn_ctas;
+	bool		attn_compute_bound;
+	enum sim_attn_backend attn_backend;
 	int		n_terms;
 	struct sim_term term[SIM_TERMS_MAX];
 	int		n_net;
@@ -140,10 +172,29 @@ struct sim_result {
 /* Find the data directory (profiles/): $NETROOF_SIM_DATA, then
  * next to the executable (build or install tree), then the source root. */
 int sim_find_datadir(char *out, size_t len);
+/* A profile parameter: {"value": x, ...} or a bare number (a missing
+ * "why" warns); an integer one >= lo. 0 or -EINVAL (message printed). */
+int sim_param(json_t *o, const char *path, const char *key, double *v_p);
+int sim_param_int(json_t *o, const char *path, const char *key, int lo,
+		  int *v_p);
+/* The "attention" and "moe_kernel" sections of a hardware profile
+ * (attn.c). 0 or -EINVAL. */
+int sim_attn_hw_load(json_t *root, const char *path, struct sim_hw *hw);
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw);
 int sim_sched_load(const char *datadir, const char *model_type,
 		   struct sim_arch_sched *s);
+/* The hardware's kernel facts applied to c->model (MXFP4 padding); call
+ * after loading the model or changing its quantisation. */
+void sim_ctx_apply_hw(struct sim_ctx *c);
+/* TP degree of a query (attention/MLP split): TP/EP nodes, PP its tp. */
+int sim_query_tp(const struct sim_query *q);
+/* Pipeline stages of a query (1 unless PP). */
+int sim_query_stages(const struct sim_query *q);
 
+/* Whether vLLM can run q on this model: 0, or -EINVAL with why it cannot
+ * (TP divisibility, EP split, EAGLE3 with PP, ...) in why (len bytes). */
+int sim_query_check(const struct sim_ctx *c, const struct sim_query *q,
+		    char *why, size_t len);
 /* 0, -EINVAL (query impossible: message printed), -EDOM (internal: PP
  * predicted faster than a single node). */
 int sim_predict(const struct sim_ctx *c, const struct sim_query *q,
@@ -153,9 +204,20 @@ double sim_term_ms(const struct sim_result *r, const char *name);
 void sim_term_add(struct sim_result *r, const char *name, double ms,
 		  const char *what);
 
+/* Bytes of one collective of the schedule for this model. */
+double sim_coll_bytes(const struct sim_model *m, const struct sim_coll *c);
+
 /* collectives.c: the network part of a step, recorded in r->net. */
+struct sim_tp_ms {
+	double ar_ms, ag_ms, skew_ms;	/* per step */
+	int    n_ar, n_ag;		/* collectives per step */
+};
+/* The TP collectives of `layers` layers over n ranks, plus the step's
+ * embedding all-reduce when first and the logits all-gather when last
+ * (a PP stage holds those); adds to *t. */
 int sim_tp_collectives(const struct sim_ctx *c, const struct sim_query *q,
-		       int tokens, struct sim_result *r);
+		       int layers, bool first, bool last, int tokens, int n,
+		       struct sim_result *r, struct sim_tp_ms *t);
 int sim_pp_hop(const struct sim_ctx *c, int tokens, struct sim_result *r,
 	       double *hop_ms_p);
 int sim_draft_collectives(const struct sim_ctx *c, const struct sim_query *q,

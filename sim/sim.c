@@ -31,7 +31,10 @@
 	  "(each row keeps its source and how its tok/s was derived)")       \
 	X(collective, "[--op OP] [--nodes N] [--transport T] [OPTIONS]",       \
 	  "one collective on a link: NCCL's algorithm and protocol, its\n"     \
-	  "crossings and every term of its cost; --measured: against nccl_coll")
+	  "crossings and every term of its cost; --measured: against nccl_coll") \
+	X(plan, "--model M [--nodes-max N] [--transport T] [--ctx C] [OPTIONS]", \
+	  "every deployment that fits (single, TP, PP, EP, TPxPP, EAGLE3),\n" \
+	  "ranked by tok/s, with memory headroom and the vLLM flags")
 
 #define SIM_DECLARE(name, syn, about)                                          \
 	extern const struct bm_opt sim_##name##_opts[];                        \
@@ -78,7 +81,8 @@ static void list_commands(FILE *f)
 		   "--transport roce\n"
 		   "  sim explain --model qwen3-coder-30b-a3b\n"
 		   "  sim validate --measured "
-		   "results/vllm/qwen3-coder-gb10-2node.csv\n");
+		   "results/vllm/qwen3-coder-gb10-2node.csv\n"
+		   "  sim plan --model gpt-oss-120b --transport socket\n");
 }
 
 static void usage(FILE *f)
@@ -93,8 +97,8 @@ static void usage(FILE *f)
 	}
 	bm_usage(f, "sim", "COMMAND [OPTIONS]",
 		 "Roofline simulator of batch-1 LLM decode on GB10 nodes over "
-		 "RoCE and sockets:\npredicts, explains and validates tok/s "
-		 "for single, PP, TP and EP.", top_opts, epilogue);
+		 "RoCE and sockets:\npredicts, explains, validates and plans "
+		 "tok/s for single, PP, TP and EP.", top_opts, epilogue);
 	free(epilogue);
 }
 

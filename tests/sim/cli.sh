@@ -34,21 +34,64 @@ check 0 'tok/s' -- "$sim" predict --model "$here/dense-llama.json" --mode tp --n
 check 0 'allreduce' -- "$sim" explain --model qwen3-coder-30b-a3b
 check 0 '"modes"' -- "$sim" explain --model minimax-m2.5 -J -
 
-# every mode, transport and context of the report, both named models
-for m in qwen3-coder-30b-a3b minimax-m2.5; do
+# every mode, transport and context of the report, every named model, with
+# the memory check (the JSON carries the fit)
+models=$(cd "$here/../../sim/models" && ls *.json | sed 's/\.json$//')
+[ -n "$models" ] || { echo "FAIL: no models in sim/models" >&2; fail=1; }
+for m in $models; do
 	for mode in pp tp ep; do
 		for t in roce socket; do
 			for c in 0 512 2048 8192 16384; do
 				for l in short medium long; do
-					check 0 '"tok_s"' -- "$sim" predict --model $m \
+					check 0 '"fits": true' -- "$sim" predict --model $m \
 						--mode $mode --transport $t --ctx $c \
 						--length $l -J -
 				done
 			done
 		done
 	done
-	check 0 '"tok_s"' -- "$sim" predict --model $m --mode single -J -
 done
+# one node: gpt-oss-120b and Qwen3-Coder fit; Qwen3-235B INT4 and the full
+# MiniMax-M2.5 INT4 (~112-116 GiB of weights) do not: exit 1 with the numbers
+for c in 0 512 2048 8192 16384; do
+	check 0 '"fits": true' -- "$sim" predict --model gpt-oss-120b --mode single --ctx $c -J -
+	check 0 '"fits": true' -- "$sim" predict --model qwen3-coder-30b-a3b --mode single --ctx $c -J -
+done
+check 1 'does not fit: no room for a KV cache: weights 11' -- "$sim" predict --model qwen3-235b-a22b --mode single
+check 1 '"fits": false' -- "$sim" predict --model minimax-m2.5 --mode single -J -
+# the vLLM memory flags mean what they mean there
+check 1 'will not start' -- "$sim" predict --model qwen3-coder-30b-a3b --gpu-memory-utilization 0.96
+check 1 'KV cache, the pool has 1.00 GiB' -- "$sim" predict --model qwen3-coder-30b-a3b --mode single --kv-cache-memory-bytes 1G --max-model-len 16K
+check 0 'max_model_len": 16384' -- "$sim" predict --model qwen3-coder-30b-a3b --gpu-memory-utilization 0.05 --kv-cache-memory-bytes 10G --max-model-len 16K -J -
+check 2 'above the model' -- "$sim" predict --model qwen3-235b-a22b --max-model-len 64K
+check 2 'does not fit max_model_len' -- "$sim" predict --model qwen3-coder-30b-a3b --ctx 32K --max-model-len 16K
+check 2 'invalid --kv-dtype' -- "$sim" predict --model qwen3-coder-30b-a3b --kv-dtype fp4
+check 0 'fp8 KV' -- "$sim" predict --model qwen3-235b-a22b --mode ep --kv-dtype fp8 --ctx 16K
+check 0 'TP 2 per stage' -- "$sim" predict --model qwen3-coder-30b-a3b --mode pp --nodes 4 --stage-tp 2
+check 2 'goes with --mode pp' -- "$sim" predict --model qwen3-coder-30b-a3b --mode tp --stage-tp 2
+check 2 'attention heads' -- "$sim" predict --model gpt-oss-120b --mode tp --nodes 3
+for q in bf16 fp8 fp8-block mxfp4 nvfp4 w4g128 w8g128 awq:w4g128; do
+	check 0 '"tok_s"' -- "$sim" predict --model qwen3-coder-30b-a3b --quant $q -J -
+done
+check 2 'unknown quantisation' -- "$sim" predict --model qwen3-coder-30b-a3b --quant int3
+
+# sim plan: every model, both transports; the recommendation and its flags
+for m in $models; do
+	for t in roce socket; do
+		check 0 'vllm serve' -- "$sim" plan --model $m --transport $t
+	done
+done
+check 0 'TP=2xPP=2' -- "$sim" plan --model qwen3-coder-30b-a3b --nodes-max 4 --ctx 16K --kv-dtype fp8
+check 0 '"best": "TP=2"' -- "$sim" plan --model qwen3-235b-a22b -J -
+check 2 'invalid --nodes-max' -- "$sim" plan --model gpt-oss-120b --nodes-max 16
+check 2 'invalid --transport' -- "$sim" plan --model gpt-oss-120b --transport carrier-pigeon
+check 2 '--model is required' -- "$sim" plan
+if command -v gnuplot >/dev/null; then
+	check 0 '' -- "$sim" plan --model gpt-oss-120b --plot "$tmp/plan" -q
+	[ -s "$tmp/plan/plan.svg" ] && [ -s "$tmp/plan/plan.csv" ] ||
+		{ echo "FAIL: sim plan --plot wrote no SVG/CSV" >&2; fail=1; }
+	check 2 'never overwrites' -- "$sim" plan --model gpt-oss-120b --plot "$tmp/plan" -q
+fi
 
 # bad configs and bad input: a clear message, exit 2
 check 2 'missing required field "hidden_size"' -- "$sim" predict --model "$here/bad/missing-field.json"

@@ -85,6 +85,7 @@ out_test predict predict 1 '^=> .* tok/s' -- predict --model qwen3-coder-30b-a3b
 out_test explain explain 9 '^# sim explain' -- explain --model minimax-m2.5
 out_test validate validate 52 '^=> \(PASS\|FAIL\)' -- validate --measured "$measured"
 out_test sweep sweep 200 '' -- sweep
+out_test plan plan 7 '^=> run ' -- plan --model gpt-oss-120b --transport socket
 
 # predict: the row is the prediction the table shows
 python3 - "$tmp/predict.json" "$tmp/predict.out" <<'PY' || bad "predict row against its table"
@@ -112,7 +113,7 @@ python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert e a
 
 # the dispatcher: sim --help lists the table, one line per command
 "$sim" --help >"$tmp/help" || bad "sim --help exit $?"
-for c in predict explain validate sweep; do
+for c in predict explain validate sweep plan; do
 	grep -q "^  $c " "$tmp/help" || bad "sim --help does not list $c"
 	"$sim" $c --help | grep -q -- '-J, --json FILE' || bad "sim $c --help lacks -J"
 done

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "netprof.h"
 #include "roofline.h"
+#include "sim_test.h"
 
 static struct sim_ctx ctx;
 
@@ -61,9 +62,11 @@ static void test_qwen_geometry(void)
 	EXPECT_NEAR(sim_expert_params(m), 4718592, 0.5);
 	EXPECT_NEAR(sim_router_params(m), 262144, 0.5);
 	EXPECT_NEAR(sim_lm_head_params(m), 311164928, 0.5);
-	/* 48 x ((18874368 + 8 x 4718592) x 4.15625/8 + 2 x 262144)
-	 * + 2 x 151936 x 2048 = 2,059,534,336 bytes */
-	EXPECT_NEAR(sim_bytes_per_token(m), 2059534336.0, 1);
+	/* read, not held: symmetric GPTQ/AutoRound reads no zero points
+	 * (vLLM gptq_marlin.py:369), 4 + 16/128 = 4.125 bits:
+	 * 48 x ((18874368 + 8 x 4718592) x 4.125/8 + 2 x 262144)
+	 * + 2 x 151936 x 2048 = 2,048,917,504 bytes */
+	EXPECT_NEAR(sim_bytes_per_token(m), 2048917504.0, 1);
 	/* K+V, 48 layers, 4 KV heads x 128, BF16: 98,304 bytes per token */
 	EXPECT_NEAR(sim_kv_bytes_per_ctx_token(m), 98304, 0);
 }
@@ -114,9 +117,9 @@ static void test_counts(void)
 	EXPECT_EQ(r.n_allreduce, 97);
 	EXPECT_EQ(r.n_allgather, 1);
 	EXPECT_EQ(r.n_p2p, 0);
-	/* rank weights: half of the quantised layers, all of the router,
-	 * half of lm_head: 1,042,350,080 bytes */
-	EXPECT_NEAR(r.rank_weight_bytes, 1042350080.0, 1);
+	/* rank weights: half of the quantised layers (4.125 bits read),
+	 * all of the router, half of lm_head: 1,037,041,664 bytes */
+	EXPECT_NEAR(r.rank_weight_bytes, 1037041664.0, 1);
 	/* 48 x 14 + 10 kernels */
 	EXPECT_EQ(r.n_kernels, 682);
 	sum = 0;
@@ -157,7 +160,7 @@ static void test_counts(void)
 	/* one stage boundary: hidden_states and residual, two messages */
 	EXPECT_EQ(r.n_p2p, 2);
 	/* stages run one after the other: every weight byte once */
-	EXPECT_NEAR(r.rank_weight_bytes, 2059534336.0, 1);
+	EXPECT_NEAR(r.rank_weight_bytes, 2048917504.0, 1);
 	EXPECT_EQ(r.n_kernels, 48 * 14 + 2 * 10);
 
 	r = run(SIM_SINGLE, 1, 16384, SIM_LEN_LONG, 0);
@@ -406,11 +409,14 @@ static void test_bad_configs(const char *srcdir)
 	snprintf(path, sizeof(path), "%s/dense-llama.json", srcdir);
 	EXPECT_EQ(sim_model_load(path, &m), 0);
 	EXPECT(!sim_is_moe(&m));
+	/* no quantization_config: a BF16 checkpoint */
+	EXPECT_EQ(m.quant.scheme, SIM_Q_BF16);
 	/* 32 layers x (4096x4096 x2 + 4096x1024 x2 + 3 x 4096 x 14336)
-	 * at 4.15625 bits + lm_head 128256 x 4096 BF16 */
+	 * at w4g128 (4.125 bits read) + lm_head 128256 x 4096 BF16 */
+	EXPECT_EQ(sim_model_set_quant(&m, "w4g128"), 0);
 	EXPECT_NEAR(sim_bytes_per_token(&m),
 		    32.0 * (2 * 4096.0 * 4096 + 2 * 4096.0 * 1024 +
-			    3 * 4096.0 * 14336) * 4.15625 / 8 +
+			    3 * 4096.0 * 14336) * 4.125 / 8 +
 		    2.0 * 128256 * 4096, 1);
 	EXPECT_EQ(sim_model_set_quant(&m, "bf16"), 0);
 	EXPECT_NEAR(m.bits_per_weight, 16, 0);
@@ -422,14 +428,7 @@ int main(int argc, char **argv)
 	const char *srcdir = argc > 1 ? argv[1] : ".";
 	char tmpdir[] = "/tmp/sim_test_XXXXXX";
 
-	bm_log_init("test_sim", -1);
-	bm_log_set_level(BM_LOG_ERR);
-	if (sim_find_datadir(ctx.datadir, sizeof(ctx.datadir)) ||
-	    sim_hw_load(ctx.datadir, "gb10", &ctx.hw)) {
-		fprintf(stderr, "sim data not found\n");
-		return 1;
-	}
-	if (!mkdtemp(tmpdir))
+	if (sim_test_init("test_sim", &ctx, tmpdir))
 		return 1;
 	test_qwen_geometry();
 	test_minimax_geometry();
@@ -440,12 +439,6 @@ int main(int argc, char **argv)
 	test_tcp_latency_moves_tp(tmpdir);
 	test_netprof(tmpdir);
 	test_bad_configs(srcdir);
-	{
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd))
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
+	sim_test_cleanup(tmpdir);
 	return TEST_DONE();
 }
