@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "import.h"
 
 static int bad(const char *what, const char *arg)
 {
@@ -480,4 +481,33 @@ json_t *sim_network_json(const struct sim_ctx *c, const struct sim_result *r)
 						   c->net.name, "facts", link));
 	}
 	return a;
+}
+
+int sim_mrow_predict(struct sim_ctx *c, const struct sim_mrow *m,
+		     const char *transport, const char *const *nets,
+		     int n_net, char *loaded, double *tok_p)
+{
+	struct sim_query q = { .mode = m->mode, .nodes = m->nodes,
+			       .ctx = m->ctx, .length = m->length,
+			       .out_tokens = m->out_tokens,
+			       .spec_tokens = m->spec_tokens, .accept = -1 };
+	struct sim_result res;
+	int ret = 0;
+
+	if (strcmp(loaded, m->model)) {
+		ret = sim_ctx_model(c, m->model, NULL);
+		if (!ret)
+			snprintf(loaded, SIM_NAME_MAX, "%s", m->model);
+	}
+	if (!ret)
+		ret = sim_ctx_net(c, transport ? transport : m->transport,
+				  nets, n_net, false, NULL, NULL, 0);
+	if (!ret)
+		ret = sim_predict(c, &q, &res);
+	if (ret) {
+		BM_ERR("%s: cannot predict this row", m->where);
+		return ret;
+	}
+	*tok_p = res.tok_s;
+	return 0;
 }

@@ -91,6 +91,7 @@ enum { K_MEASURED = SIM_K_CMD, K_MAX_MAPE, K_MAX_CELL, K_MAX_SPEEDUP };
 const struct bm_opt sim_validate_opts[] = {
 	{ "measured", K_MEASURED, "FILE|DIR", "netroof CSV (model,mode,nodes,transport,spec,length,ctx,tok_s), vllm bench latency/serve JSON, llama-benchy JSON, or a directory of them (sim import --help)" },
 	SIM_OPT_DEPLOY,
+	{ "net", SIM_K_NET, "FILE", "your link measured (ib_lat, nccl_coll JSON): each sets the rows of its transport (repeatable)" },
 	{ "plot", SIM_K_PLOT, "DIR", "write predicted-vs-measured CSV, gnuplot script and SVG to DIR" },
 	{ "max-mape", K_MAX_MAPE, "PCT", "fail (exit 1) above this overall MAPE (default 8)" },
 	{ "max-cell", K_MAX_CELL, "PCT", "fail above this error on any cell (default 15)" },
@@ -129,46 +130,31 @@ static const char *fitted_net(const char *transport, char *buf, size_t len)
 
 /* Predict every row: with the link-level built-ins (r->predicted), or with
  * the fitted what-if curves (fitted: r->pred_fitted, no statistics). */
-static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
+static int predict_rows(struct sim_ctx *c, struct validation *v,
+			const struct sim_opts *o, bool fitted)
 {
-	char loaded[SIM_NAME_MAX] = "", used[512], fname[64];
-	double sum = 0;
+	char loaded[SIM_NAME_MAX] = "", fname[64];
+	double sum = 0, tok;
 	int i, ret;
 
 	for (i = 0; i < v->n; i++) {
 		struct vrow *r = &v->rows[i];
-		struct sim_query q = { .mode = r->mode, .nodes = r->nodes,
-				       .ctx = r->ctx, .length = r->length,
-				       .out_tokens = r->out_tokens,
-				       .spec_tokens = r->spec, .accept = -1 };
-		struct sim_result res;
 
-		if (strcmp(loaded, r->model)) {
-			ret = sim_ctx_model(c, r->model, NULL);
-			if (ret)
-				return ret;
-			snprintf(loaded, sizeof(loaded), "%s", r->model);
-		}
-		ret = sim_ctx_net(c, fitted ? fitted_net(r->transport, fname,
-							  sizeof(fname)) :
-				  r->transport, NULL, 0, true, NULL, used,
-				  sizeof(used));
-		if (!ret)
-			ret = sim_predict(c, &q, &res);
-		if (ret) {
-			BM_ERR("%s: cannot predict this row", r->m->where);
+		ret = sim_mrow_predict(c, r->m, fitted ? fitted_net(r->transport,
+				       fname, sizeof(fname)) : NULL,
+				       fitted ? NULL : o->net,
+				       fitted ? 0 : o->n_net, loaded, &tok);
+		if (ret)
 			return ret;
-		}
 		if (fitted) {
-			double e = 100 * fabs(res.tok_s - r->measured) /
-				   r->measured;
+			double e = 100 * fabs(tok - r->measured) / r->measured;
 
-			r->pred_fitted = res.tok_s;
+			r->pred_fitted = tok;
 			sum += e;
 			v->maxe_fitted = fmax(v->maxe_fitted, e);
 			continue;
 		}
-		r->predicted = res.tok_s;
+		r->predicted = tok;
 		r->err_pct = 100 * (r->predicted - r->measured) / r->measured;
 		sum += fabs(r->err_pct);
 		v->msum[r->mode] += fabs(r->err_pct);
@@ -183,8 +169,6 @@ static int predict_rows(struct sim_ctx *c, struct validation *v, bool fitted)
 	return 0;
 }
 
-/* How many of the hardware profile's parameters were fitted, and how many
- * of those on this table (their "cells" name its file). */
 /* The file name of a path without folder and row ("a/b.csv:3" ->
  * "b.csv"). */
 static void stem_of(const char *path, char *out, size_t len)
@@ -573,9 +557,9 @@ int sim_validate_main(int argc, char **argv, const struct sim_cmd *cmd)
 	if (!ret)
 		ret = sim_ctx_init(c, o.hw);
 	if (!ret)
-		ret = predict_rows(c, &v, true);
+		ret = predict_rows(c, &v, &o, true);
 	if (!ret)
-		ret = predict_rows(c, &v, false);
+		ret = predict_rows(c, &v, &o, false);
 	if (ret)
 		goto out;
 	count_fitted(c, &v);

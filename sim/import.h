@@ -131,6 +131,7 @@ int sim_import_path(const char *path, const struct sim_deploy *user,
 		    struct sim_mset *set);
 void sim_mset_free(struct sim_mset *set);
 
+
 /* The row as netroof CSV columns: model, mode, nodes, transport, spec,
  * length, ctx, tok_s, source, tok_s_from, then the extras listed in keys
  * (an array of names; NULL: the row's own extras). New reference. */

@@ -194,22 +194,40 @@ int sim_param_int(json_t *o, const char *path, const char *key, int lo,
 	return 0;
 }
 
+int sim_hw_path(const char *datadir, const char *name, char *path,
+		size_t len)
+{
+	if (strchr(name, '/'))
+		snprintf(path, len, "%s", name);
+	else
+		snprintf(path, len, "%s/profiles/%s.json", datadir, name);
+	return 0;
+}
+
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 {
 	char path[1200];
-	json_t *root, *o;
+	json_t *root;
+	int ret;
+
+	memset(hw, 0, sizeof(*hw));
+	sim_hw_path(datadir, name, path, sizeof(path));
+	root = load_json(path);
+	if (!root)
+		return -EINVAL;
+	ret = sim_hw_from_json(root, path, name, hw);
+	json_decref(root);
+	return ret;
+}
+
+int sim_hw_from_json(json_t *root, const char *path, const char *name,
+		     struct sim_hw *hw)
+{
+	json_t *o;
 	double v;
 	int ret = 0, i;
 
 	memset(hw, 0, sizeof(*hw));
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "%s/profiles/%s.json", datadir,
-			 name);
-	root = load_json(path);
-	if (!root)
-		return -EINVAL;
 	snprintf(hw->name, sizeof(hw->name), "%s", name);
 	ret |= pval(root, path, "mem_bw_gbs", &hw->mem_bw_gbs);
 	ret |= pval(root, path, "eff_int4", &hw->eff_int4);
@@ -248,7 +266,6 @@ int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 		       path);
 		ret = -EINVAL;
 	}
-	json_decref(root);
 	return ret ? -EINVAL : 0;
 }
 

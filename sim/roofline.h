@@ -181,6 +181,13 @@ int sim_param_int(json_t *o, const char *path, const char *key, int lo,
  * (attn.c). 0 or -EINVAL. */
 int sim_attn_hw_load(json_t *root, const char *path, struct sim_hw *hw);
 int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw);
+/* The same from a parsed profile (sim calibrate edits one in memory);
+ * path names it in messages. */
+int sim_hw_from_json(json_t *root, const char *path, const char *name,
+		     struct sim_hw *hw);
+/* The file of a hardware profile: a path, or <datadir>/profiles/NAME.json. */
+int sim_hw_path(const char *datadir, const char *name, char *path,
+		size_t len);
 int sim_sched_load(const char *datadir, const char *model_type,
 		   struct sim_arch_sched *s);
 /* The hardware's kernel facts applied to c->model (MXFP4 padding); call

@@ -34,7 +34,10 @@
 	  "crossings and every term of its cost; --measured: against nccl_coll") \
 	X(plan, "--model M [--nodes-max N] [--transport T] [--ctx C] [OPTIONS]", \
 	  "every deployment that fits (single, TP, PP, EP, TPxPP, EAGLE3),\n" \
-	  "ranked by tok/s, with memory headroom and the vLLM flags")
+	  "ranked by tok/s, with memory headroom and the vLLM flags")          \
+	X(calibrate, "--measured FILE|DIR --out NEW.json [OPTIONS]",           \
+	  "fit a hardware profile's host/kernel parameters (fitted, with\n"     \
+	  "bounds) to your own measured table; never the network")
 
 #define SIM_DECLARE(name, syn, about)                                          \
 	extern const struct bm_opt sim_##name##_opts[];                        \

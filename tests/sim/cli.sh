@@ -126,4 +126,26 @@ for f in ctx latency bandwidth nodes transport; do
 done
 grep -q '^131072,' "$tmp/sw/ctx.csv" || { echo "FAIL: no 128K row" >&2; fail=1; }
 check 2 'never overwrites' -- "$sim" sweep --out "$tmp/sw" --no-plot
+# sim calibrate: fits the bounded host/kernel terms of a perturbed profile
+# (the objective falls, every value within its bounds), writes a new profile, never overwrites one,
+# and refuses a profile with nothing to fit
+python3 - "$NETROOF_SIM_DATA/profiles/gb10.json" "$tmp/off.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["host_step_ms"]["value"] = 2.5
+json.dump(d, open(sys.argv[2], "w"))
+PY
+check 0 'objective' -- "$sim" calibrate --measured "$here/../../results/vllm/qwen3-coder-gb10-2node.csv" --exclude socket --hw "$tmp/off.json" --out "$tmp/cal.json" --sweeps 1 -J "$tmp/cal-doc.json"
+python3 - "$tmp/cal-doc.json" "$tmp/cal.json" <<'PY' || { echo "FAIL: calibrate did not improve" >&2; fail=1; }
+import json, sys
+doc, prof = (json.load(open(p)) for p in sys.argv[1:3])
+s = doc["summary"]
+assert s["objective_after_pct"] < s["objective_before_pct"] - 1, s
+assert doc["results"] and all(r["lo"] <= r["after"] <= r["hi"] for r in doc["results"])
+assert "sim calibrate" in prof["host_step_ms"]["cells"]
+PY
+check 2 'refusing to overwrite' -- "$sim" calibrate --measured "$here/../../results/vllm/qwen3-coder-gb10-2node.csv" --hw "$tmp/off.json" --out "$tmp/cal.json"
+printf '{"mem_bw_gbs": 1}' >"$tmp/nofit.json"
+check 2 '' -- "$sim" calibrate --measured "$here/../../results/vllm/qwen3-coder-gb10-2node.csv" --hw "$tmp/nofit.json" --out "$tmp/cal2.json"
+
 exit $fail
