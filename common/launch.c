@@ -381,6 +381,11 @@ int bm_launch_resolve(int opt_rank, int opt_nranks, const char *opt_peer,
 			BM_ERR("--rank and --nranks go together");
 			return -EINVAL;
 		}
+		/* The bootstrap's hello carries both as 16 bits. */
+		if (opt_nranks > 65535) {
+			BM_ERR("--nranks %d: at most 65535", opt_nranks);
+			return -EINVAL;
+		}
 		rank = opt_rank;
 		size = opt_nranks;
 		l.source = "options";

@@ -632,6 +632,10 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 		return ret;
 	}
 	ret = bm_oob_hello_parse(f, len, &h, &why);
+	if (!ret && h.status != BM_OOB_OK) {
+		why = "a status in a request";	/* only replies carry one */
+		ret = -EPROTO;
+	}
 	if (ret) {
 		free(f);
 		BM_ERR("bootstrap hello from %s is malformed (%s): refusing",

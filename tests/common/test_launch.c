@@ -139,6 +139,10 @@ int main(void)
 		EXPECT_EQ(resolve(junk, -1, -1, NULL, &l), -EINVAL);
 		EXPECT_EQ(resolve(noaddr, 1, -1, NULL, &l), -EINVAL);
 		EXPECT_EQ(resolve(noaddr, 0, 2, "nohostport", &l), -EINVAL);
+		/* Found by fuzz_launch_env: options past the bootstrap's
+		 * 16-bit ranks were taken as they came. */
+		EXPECT_EQ(resolve(noaddr, 0, 70000, NULL, &l), -EINVAL);
+		EXPECT_EQ(resolve(noaddr, 0, 65535, NULL, &l), 0);
 	}
 	/* Slurm host lists, by hand. */
 	{

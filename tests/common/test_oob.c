@@ -393,5 +393,32 @@ int main(void)
 		EXPECT_EQ(wait_status(p1), 0);
 		bm_oob_close(a);
 	}
+	/* 17. Found by fuzz_oob_preamble: a request carrying a reply's
+	 * status is malformed, not taken as a good hello. */
+	{
+		struct bm_oob_hello h = { .rank = 1, .nranks = 2,
+					  .status = BM_OOB_TOOL,
+					  .params = PARAMS,
+					  .params_len = strlen(PARAMS) };
+		struct bm_oob_cfg k = cfg(0, 2, 0, PARAMS, 1000);
+		unsigned char wire[256];
+		struct bm_oob *a = NULL;
+		uint32_t be;
+		size_t len;
+		int sv[2];
+
+		snprintf(h.tool, sizeof(h.tool), TOOL);
+		bm_oob_preamble_format(wire);
+		EXPECT_EQ(bm_oob_hello_format(&h, wire + 12, sizeof(wire) - 12,
+					      &len), 0);
+		be = htobe32((uint32_t)len);
+		memcpy(wire + 8, &be, 4);
+		EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		EXPECT_EQ(write(sv[1], wire, 12 + len), (ssize_t)(12 + len));
+		EXPECT_EQ(bm_oob_attach(&k, sv[0], &a), -EPROTO);
+		EXPECT(strstr(bm_log_last_error(), "status") != NULL);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	return TEST_DONE();
 }
