@@ -74,10 +74,11 @@ class Proc:
         """Time at which a stderr line matched pattern."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
+            done = self.p.poll() is not None and not self.reader.is_alive()
             for t, l in list(self.lines):
                 if re.search(pattern, l):
                     return t
-            if self.p.poll() is not None and not self.reader.is_alive():
+            if done:    # all of its stderr was read: it is not coming
                 break
             time.sleep(0.01)
         raise Fail("%s: no line matching %r; stderr:\n%s" %
