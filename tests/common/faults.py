@@ -550,6 +550,34 @@ def run(ib, case, tmp):
         srv = Proc("server", [ib] + args(port))
         expect_end(srv, time.monotonic(), 1, r"port %d is in use" % port)
         ls.close()
+    elif case == "usage":
+        # Bad arguments end with a usage error naming the problem, never
+        # a run that silently does something else.
+        bad = [
+            (["--cpu", "9999", "127.0.0.1"],
+             r"--cpu 9999: no such CPU here \(CPUs this process may use: "
+             r"[0-9][0-9,-]*\)"),
+            (["-t", "tcp", "-x", "3", "127.0.0.1"], r"not -t tcp"),
+            (["-t", "tcp", "--window", "8", "127.0.0.1"],
+             r"--window is for --bw"),
+            (["-t", "write", "--busy-poll", "127.0.0.1"],
+             r"--busy-poll is for TCP"),
+            (["--clients", "2", "127.0.0.1"], r"--clients is for the server"),
+            (["-s", "64", "-b", "8", "127.0.0.1"],
+             r"-s is one size; -b/-e/-f/-i/-a make a sweep"),
+            (["-f", "2", "-i", "8", "127.0.0.1"],
+             r"-i \(step bytes\) and -f \(step factor\) both given"),
+            (["-b", "1", "-e", "1G", "-i", "1", "127.0.0.1"],
+             r"the sweep has more than 65536 sizes"),
+            (["-J", "x", "--csv", "x", "127.0.0.1"],
+             r"-J and --csv name the same file"),
+            (["--timeout", " 5", "127.0.0.1"], r"invalid timeout"),
+            (["-t", "tcp", "--bind", "no.such.host.invalid", "-p",
+              str(free_port())], r"cannot resolve bind address"),
+        ]
+        for a, msg in bad:
+            p = Proc("ib_lat " + " ".join(a), [ib] + a)
+            expect_end(p, time.monotonic(), 2, msg)
     elif case == "disk-full":
         disk_full(ib, tmp)
     else:
