@@ -46,6 +46,7 @@ static int tcp_accept_cookie(struct lat_ctx *c, int lfd,
 			     const uint8_t cookie[8])
 {
 	uint64_t deadline = bm_now_ns() + (uint64_t)c->o->timeout_ms * 1000000;
+	uint64_t cookie_by;
 	struct sockaddr_storage ss;
 
 	for (;;) {
@@ -66,11 +67,17 @@ static int tcp_accept_cookie(struct lat_ctx *c, int lfd,
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		/* The real client sends its cookie right after connecting:
+		 * a connection that stays silent gets a second, not the
+		 * whole --timeout, so it cannot hold the real one out. */
+		cookie_by = bm_now_ns() + 1000000000ull;
+		if (cookie_by > deadline)
+			cookie_by = deadline;
 		while (n < sizeof(got)) {
 			struct pollfd q = { .fd = fd, .events = POLLIN };
 			ssize_t k;
 
-			if (poll(&q, 1, bm_ms_left(deadline)) <= 0)
+			if (poll(&q, 1, bm_ms_left(cookie_by)) <= 0)
 				break;
 			k = recv(fd, got + n, sizeof(got) - n, MSG_DONTWAIT);
 			if (k <= 0 && !(k < 0 && errno == EAGAIN))
@@ -191,7 +198,7 @@ static int tcp_setup(struct lat_ctx *c)
 		}
 		lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (lfd < 0 || bind(lfd, ai->ai_addr, ai->ai_addrlen) ||
-		    listen(lfd, 1) ||
+		    listen(lfd, 4) ||
 		    getsockname(lfd, (struct sockaddr *)&ss, &sl)) {
 			ret = -errno;
 			BM_ERR("tcp: data listener: %s", strerror(errno));

@@ -342,6 +342,13 @@ class Proxy:
                     dst.sendall(hdr + bytes((b ^ 0x5a) for b in body))
                 elif act == "silence":
                     swallow = True
+                elif act == "hijack-silent":
+                    # ... or connects first and says nothing at all.
+                    port = struct.unpack(">H", body[:2])[0]
+                    self.hijacker = socket.create_connection(
+                        ("127.0.0.1", port))
+                    time.sleep(0.1)
+                    dst.sendall(hdr + body)
                 elif act == "hijack":
                     # Someone who read the port off the wire connects
                     # first, without the cookie.
@@ -524,6 +531,10 @@ def run(ib, case, tmp):
                         r"without this run's cookie", 15,
                         r"", 15, src=0, crc=0)
         check(px.hijack_refused, "the impostor was not refused")
+    elif case == "hijack-silent":
+        proxy_case(ib, tmp, "s2c", 2, "hijack-silent",
+                   r"refused a data connection from 127\.0\.0\.1 "
+                   r"without this run's cookie", 15, r"", 15, src=0, crc=0)
     elif case == "busy":
         port = free_port()
         srv = Proc("server", [ib, "-t", "tcp", "-p", str(port), "-s", "64",
