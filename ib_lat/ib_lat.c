@@ -185,7 +185,8 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 			 struct lat_ctx *c, double *p50)
 {
 	double *rtt = NULL;
-	size_t size, k = 0;
+	/* Once: a sweep may have up to BM_SWEEP_MAX_SIZES sizes. */
+	size_t size, k = 0, nsizes = bm_sweep_count(&r->cm.sweep);
 	struct bm_stats st;
 	const char *conn = tr == &lat_tcp_ops ? "tcp" :
 			   r->o.conn == LAT_CONN_RDMACM ? "rdma_cm" : "oob";
@@ -208,10 +209,9 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 		json_t *row;
 		uint64_t wrong0 = c->wrong;
 
-		if (bm_sweep_count(&r->cm.sweep) > 4 && !r->cm.quiet)
+		if (nsizes > 4 && !r->cm.quiet)
 			fprintf(stderr, "ib_lat: %s %zu bytes (%zu/%zu)\r",
-				tr->name, size, k + 1,
-				bm_sweep_count(&r->cm.sweep));
+				tr->name, size, k + 1, nsizes);
 		if (r->o.bw) {
 			double secs = 0;
 
@@ -256,7 +256,7 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 			p50[k] = st.p50 * (tr == &lat_read_ops ? 1e-3 : 0.5e-3);
 		bm_out_row(r->out, row);
 	}
-	if (bm_sweep_count(&r->cm.sweep) > 4 && !r->cm.quiet)
+	if (nsizes > 4 && !r->cm.quiet)
 		fprintf(stderr, "\n");
 	bm_fault("teardown");
 	ret = bm_oob_barrier(c->oob);
