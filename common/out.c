@@ -65,6 +65,7 @@ static int sink_open(struct bm_sink *k, const char *path, const char *what)
 {
 	const char *base = strrchr(path, '/');
 	size_t dl = base ? (size_t)(base - path) + 1 : 0;
+	const char *why = NULL;
 	struct stat st;
 	int ret;
 
@@ -92,20 +93,16 @@ static int sink_open(struct bm_sink *k, const char *path, const char *what)
 		goto err;
 	}
 	if (k->fd < 0 || fstat(k->fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || st.st_nlink != 1) {
+	    st.st_uid != geteuid() || st.st_nlink != 1)
+		why = "is in the way and is not a file of ours";
+	else if (flock(k->fd, LOCK_EX | LOCK_NB))
+		why = "is held by another run writing the same file";
+	if (why) {
 		if (k->fd >= 0)
 			close(k->fd);
 		k->fd = -1;
-		BM_ERR("cannot create %s file '%s': '%s' is in the way and is "
-		       "not a file of ours", what, path, k->part);
-		ret = -EEXIST;
-		goto out;
-	}
-	if (flock(k->fd, LOCK_EX | LOCK_NB)) {
-		close(k->fd);
-		k->fd = -1;
-		BM_ERR("%s file '%s' is being written by another run "
-		       "(it holds '%s'): refusing", what, path, k->part);
+		BM_ERR("%s file '%s': '%s' %s: refusing", what, path, k->part,
+		       why);
 		ret = -EEXIST;
 		goto out;
 	}
