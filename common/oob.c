@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The bootstrap's sockets: listen, accept, connect, exact I/O with a
- * deadline, frames, the hello exchange and the collectives on top. The
- * wire records themselves are checked in oob_wire.c.
+ * deadline, frames and the hello exchange. The wire records are checked
+ * in oob_wire.c, extra clients refused in oob_busy.c, the collectives
+ * built on the frames in oob_coll.c.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -12,8 +13,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,28 +25,9 @@
 #include "fault.h"
 #include "log.h"
 #include "oob.h"
+#include "oob_int.h"
 
-/* A refused extra client gets this long to read the refusal. */
-#define REFUSE_MS 1000
-
-struct bm_oob {
-	int	    rank;
-	int	    nranks;
-	int	    timeout_ms;
-	int	    wait_ms;	/* rank 0: wait for the first connection */
-	int	    listen_fd;
-	int	   *fd;		/* per peer; -1 where none */
-	char	  (*peer)[64];	/* peer address text */
-	char	  (*local)[64];	/* our address on that connection */
-	char	   *tool;
-	char	   *params;
-	int	    accepted;	/* rank 0: peers connected so far */
-	bool	    refusing;	/* the refuser thread runs */
-	pthread_t   refuser;	/* answers BUSY to extra connections */
-	int	    wake[2];	/* pipe: tells the refuser to stop */
-};
-
-static void addr_text(const struct sockaddr_storage *ss, socklen_t sl,
+void oob_addr_text(const struct sockaddr_storage *ss, socklen_t sl,
 		      char *buf, size_t len)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
@@ -68,15 +48,15 @@ static void conn_names(struct bm_oob *oob, int peer, int fd)
 	socklen_t sl = sizeof(ss);
 
 	if (!getpeername(fd, (struct sockaddr *)&ss, &sl))
-		addr_text(&ss, sl, oob->peer[peer], sizeof(oob->peer[peer]));
+		oob_addr_text(&ss, sl, oob->peer[peer], sizeof(oob->peer[peer]));
 	sl = sizeof(ss);
 	if (!getsockname(fd, (struct sockaddr *)&ss, &sl))
-		addr_text(&ss, sl, oob->local[peer], sizeof(oob->local[peer]));
+		oob_addr_text(&ss, sl, oob->local[peer], sizeof(oob->local[peer]));
 }
 
 /* Exact I/O with a deadline: a silent peer is -ETIMEDOUT, a closed one
  * -ECONNRESET, never a hang. */
-static int io_exact(int fd, void *buf, size_t len, bool out, uint64_t deadline)
+int oob_io_exact(int fd, void *buf, size_t len, bool out, uint64_t deadline)
 {
 	char *p = buf;
 
@@ -116,7 +96,7 @@ static int peer_fd(const struct bm_oob *oob, int peer)
 	return oob->fd[peer];
 }
 
-static uint64_t deadline_after(int ms)
+uint64_t oob_deadline_after(int ms)
 {
 	return bm_now_ns() + (uint64_t)ms * 1000000ull;
 }
@@ -130,11 +110,11 @@ static int frame_send(int fd, const void *a, size_t alen, const void *b,
 	if (alen + blen > BM_OOB_FRAME_MAX)
 		return -EMSGSIZE;
 	hdr = htobe32((uint32_t)(alen + blen));
-	ret = io_exact(fd, &hdr, sizeof(hdr), true, deadline);
+	ret = oob_io_exact(fd, &hdr, sizeof(hdr), true, deadline);
 	if (!ret && alen)
-		ret = io_exact(fd, (void *)a, alen, true, deadline);
+		ret = oob_io_exact(fd, (void *)a, alen, true, deadline);
 	if (!ret && blen)
-		ret = io_exact(fd, (void *)b, blen, true, deadline);
+		ret = oob_io_exact(fd, (void *)b, blen, true, deadline);
 	return ret;
 }
 
@@ -149,14 +129,14 @@ static int frame_recv(int fd, void *buf, size_t cap, size_t *len_p,
 	int ret;
 
 	*said_p = 0;
-	ret = io_exact(fd, hdr, sizeof(hdr), false, deadline);
+	ret = oob_io_exact(fd, hdr, sizeof(hdr), false, deadline);
 	if (ret)
 		return ret;
 	memcpy(said_p, hdr, sizeof(*said_p));
 	*said_p = be32toh(*said_p);
 	ret = bm_oob_frame_len(hdr, cap, &len);
 	if (!ret && len)
-		ret = io_exact(fd, buf, len, false, deadline);
+		ret = oob_io_exact(fd, buf, len, false, deadline);
 	if (!ret)
 		*len_p = len;
 	return ret;
@@ -171,7 +151,7 @@ static int hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
 	char *buf;
 	int ret;
 
-	ret = io_exact(fd, hdr, sizeof(hdr), false, deadline);
+	ret = oob_io_exact(fd, hdr, sizeof(hdr), false, deadline);
 	if (!ret)
 		ret = bm_oob_frame_len(hdr, BM_OOB_HELLO_MAX, &len);
 	if (ret)
@@ -179,7 +159,7 @@ static int hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
 	buf = malloc(len + 1);
 	if (!buf)
 		return -ENOMEM;
-	ret = io_exact(fd, buf, len, false, deadline);
+	ret = oob_io_exact(fd, buf, len, false, deadline);
 	if (ret) {
 		free(buf);
 		return ret;
@@ -212,7 +192,7 @@ int bm_oob_send(struct bm_oob *oob, int peer, const void *buf, size_t len)
 
 	if (fd < 0)
 		return -EINVAL;
-	ret = frame_send(fd, buf, len, NULL, 0, deadline_after(oob->timeout_ms));
+	ret = frame_send(fd, buf, len, NULL, 0, oob_deadline_after(oob->timeout_ms));
 	if (ret)
 		BM_ERR("out-of-band send to rank %d (%s): %s", peer,
 		       oob->peer[peer], oob_strerror(ret, oob->timeout_ms));
@@ -229,7 +209,7 @@ int bm_oob_recv(struct bm_oob *oob, int peer, void *buf, size_t cap,
 	if (fd < 0)
 		return -EINVAL;
 	ret = frame_recv(fd, buf, cap, &len, &said,
-			 deadline_after(oob->timeout_ms));
+			 oob_deadline_after(oob->timeout_ms));
 	if (ret == -EMSGSIZE) {
 		BM_ERR("out-of-band receive from rank %d (%s): a frame of %u "
 		       "bytes, longer than the %zu this side accepts", peer,
@@ -249,16 +229,16 @@ int bm_oob_recv(struct bm_oob *oob, int peer, void *buf, size_t cap,
 
 static int preamble_exchange(struct bm_oob *oob, int fd, const char *who)
 {
-	uint64_t deadline = deadline_after(oob->timeout_ms);
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	unsigned char mine[BM_OOB_PREAMBLE_LEN], theirs[BM_OOB_PREAMBLE_LEN];
 	uint32_t magic;
 	uint16_t ver;
 	int ret;
 
 	bm_oob_preamble_format(mine);
-	ret = io_exact(fd, mine, sizeof(mine), true, deadline);
+	ret = oob_io_exact(fd, mine, sizeof(mine), true, deadline);
 	if (!ret)
-		ret = io_exact(fd, theirs, sizeof(theirs), false, deadline);
+		ret = oob_io_exact(fd, theirs, sizeof(theirs), false, deadline);
 	if (ret) {
 		BM_ERR("bootstrap hello with %s: %s", who,
 		       oob_strerror(ret, oob->timeout_ms));
@@ -281,7 +261,7 @@ static int preamble_exchange(struct bm_oob *oob, int fd, const char *who)
 
 /* Our hello (or reply with status st) as a frame. BUSY carries no params:
  * a refused client learns nothing about the run. */
-static int hello_send(const struct bm_oob *oob, int fd, int st,
+int oob_hello_send(const struct bm_oob *oob, int fd, int st,
 		      uint64_t deadline)
 {
 	struct bm_oob_hello h = { .rank = oob->rank, .nranks = oob->nranks,
@@ -369,29 +349,13 @@ static struct bm_oob *oob_new(const struct bm_oob_cfg *cfg)
 	return oob;
 }
 
-static void refuser_stop(struct bm_oob *oob)
-{
-	if (oob->refusing) {
-		if (write(oob->wake[1], "x", 1) < 0)
-			BM_WARN("cannot wake the bootstrap refuser: %s",
-				strerror(errno));
-		pthread_join(oob->refuser, NULL);
-		oob->refusing = false;
-	}
-	if (oob->wake[0] >= 0)
-		close(oob->wake[0]);
-	if (oob->wake[1] >= 0)
-		close(oob->wake[1]);
-	oob->wake[0] = oob->wake[1] = -1;
-}
-
 void bm_oob_close(struct bm_oob *oob)
 {
 	int i;
 
 	if (!oob)
 		return;
-	refuser_stop(oob);
+	oob_refuser_stop(oob);
 	for (i = 0; oob->fd && i < oob->nranks; i++)
 		if (oob->fd[i] >= 0)
 			close(oob->fd[i]);
@@ -523,98 +487,12 @@ err:
 	return ret;
 }
 
-/* One extra connection while the run goes on: our preamble and a BUSY
- * hello, then read (and drop) what it sent until it closes, so that our
- * close does not reset the connection before it has read the refusal. */
-static void refuse_busy(struct bm_oob *oob, int fd, const char *who)
-{
-	uint64_t deadline = deadline_after(REFUSE_MS);
-	unsigned char pre[BM_OOB_PREAMBLE_LEN], junk[4096];
-	size_t total = 0;
-
-	bm_oob_preamble_format(pre);
-	if (!io_exact(fd, pre, sizeof(pre), true, deadline) &&
-	    !hello_send(oob, fd, BM_OOB_BUSY, deadline)) {
-		shutdown(fd, SHUT_WR);
-		while (total < (64u << 10)) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			ssize_t n;
-
-			if (poll(&p, 1, bm_ms_left(deadline)) <= 0)
-				break;
-			n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
-			if (n <= 0 && !(n < 0 && errno == EAGAIN))
-				break;
-			total += n > 0 ? (size_t)n : 0;
-		}
-	}
-	BM_WARN("refused a connection from %s: this run is in progress "
-		"(one run per server)", who);
-	close(fd);
-}
-
-static void *refuser_main(void *arg)
-{
-	struct bm_oob *oob = arg;
-
-	for (;;) {
-		struct pollfd p[2] = { { .fd = oob->listen_fd, .events = POLLIN },
-				       { .fd = oob->wake[0], .events = POLLIN } };
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		char who[128];
-		int fd;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(oob->listen_fd, (struct sockaddr *)&ss, &sl,
-			     SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		addr_text(&ss, sl, who, sizeof(who));
-		refuse_busy(oob, fd, who);
-	}
-	return NULL;
-}
-
-/* Every rank is in: keep listening, refusing the rest. Signals stay with
- * the main thread (the tools' SIGINT handling interrupts its waits). */
-static void refuser_start(struct bm_oob *oob)
-{
-	sigset_t all, old;
-
-	if (oob->listen_fd < 0)
-		return;
-	if (oob->nranks == 1 || pipe2(oob->wake, O_CLOEXEC)) {
-		close(oob->listen_fd);
-		oob->listen_fd = -1;
-		return;
-	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	oob->refusing = !pthread_create(&oob->refuser, NULL, refuser_main, oob);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!oob->refusing) {
-		/* Without the thread, extra clients see the port closed. */
-		refuser_stop(oob);
-		close(oob->listen_fd);
-		oob->listen_fd = -1;
-	}
-}
-
 /* Rank 0: one connection's preamble and hello; returns the peer's rank,
  * -EALREADY if it claimed a rank that is taken (refused, the others go
  * on), or an error. */
 static int accept_one(struct bm_oob *oob, int fd, const char *who)
 {
-	uint64_t deadline = deadline_after(oob->timeout_ms);
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	struct bm_oob_hello h;
 	const char *why = "";
 	char *f = NULL;
@@ -654,7 +532,7 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 	free(f);
 	bm_fault("params");
 	/* Tell the peer why, so both sides refuse with the same reason. */
-	ret = hello_send(oob, fd, st, deadline);
+	ret = oob_hello_send(oob, fd, st, deadline);
 	if (st == BM_OOB_RANK && r >= 0)
 		return -EALREADY;
 	if (st)
@@ -669,7 +547,7 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 
 int bm_oob_accept(struct bm_oob *oob)
 {
-	uint64_t deadline = deadline_after(oob->timeout_ms);
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	bool first = !oob->accepted;
 
 	while (oob->accepted < oob->nranks - 1) {
@@ -699,10 +577,10 @@ int bm_oob_accept(struct bm_oob *oob)
 			continue;
 		if (first) {
 			first = false;
-			deadline = deadline_after(oob->timeout_ms);
+			deadline = oob_deadline_after(oob->timeout_ms);
 		}
 		sock_tune(fd);
-		addr_text(&ss, sl, who, sizeof(who));
+		oob_addr_text(&ss, sl, who, sizeof(who));
 		r = accept_one(oob, fd, who);
 		if (r == -EALREADY) {
 			close(fd);
@@ -717,13 +595,13 @@ int bm_oob_accept(struct bm_oob *oob)
 		oob->accepted++;
 		BM_DBG("rank %d connected from %s", r, who);
 	}
-	refuser_start(oob);
+	oob_refuser_start(oob);
 	return 0;
 }
 
 static int connect_root(struct bm_oob *oob, const struct bm_oob_cfg *cfg)
 {
-	uint64_t deadline = deadline_after(oob->timeout_ms);
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -808,7 +686,7 @@ next:
 
 static int hello_client(struct bm_oob *oob)
 {
-	uint64_t deadline = deadline_after(oob->timeout_ms);
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	struct bm_oob_hello h;
 	const char *why = "";
 	char who[96], *f = NULL;
@@ -820,7 +698,7 @@ static int hello_client(struct bm_oob *oob)
 	ret = preamble_exchange(oob, fd, who);
 	if (ret)
 		return ret;
-	ret = hello_send(oob, fd, BM_OOB_OK, deadline);
+	ret = oob_hello_send(oob, fd, BM_OOB_OK, deadline);
 	if (!ret) {
 		bm_fault("params");
 		ret = hello_recv(fd, deadline, &f, &len);
@@ -940,74 +818,3 @@ const char *bm_oob_local_addr(const struct bm_oob *oob, int peer)
 	return peer >= 0 && peer < oob->nranks ? oob->local[peer] : "";
 }
 
-int bm_oob_allgather(struct bm_oob *oob, const void *mine, void *all,
-		     size_t len)
-{
-	char *out = all;
-	size_t got;
-	int r, ret;
-
-	if (oob->rank != 0) {
-		ret = bm_oob_send(oob, 0, mine, len);
-		if (!ret)
-			ret = bm_oob_recv(oob, 0, all, len * (size_t)oob->nranks,
-					  &got);
-		if (!ret && got != len * (size_t)oob->nranks) {
-			BM_ERR("all-gather: rank 0 sent %zu bytes, expected %zu",
-			       got, len * (size_t)oob->nranks);
-			ret = -EPROTO;
-		}
-		return ret;
-	}
-	memcpy(out, mine, len);
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_recv(oob, r, out + (size_t)r * len, len, &got);
-		if (ret)
-			return ret;
-		if (got != len) {
-			BM_ERR("all-gather: rank %d sent %zu bytes, expected %zu",
-			       r, got, len);
-			return -EPROTO;
-		}
-	}
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_send(oob, r, all, len * (size_t)oob->nranks);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int bm_oob_bcast(struct bm_oob *oob, void *buf, size_t len)
-{
-	size_t got;
-	int r, ret;
-
-	if (oob->rank != 0) {
-		ret = bm_oob_recv(oob, 0, buf, len, &got);
-		if (!ret && got != len) {
-			BM_ERR("broadcast: got %zu bytes, expected %zu", got, len);
-			ret = -EPROTO;
-		}
-		return ret;
-	}
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_send(oob, r, buf, len);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int bm_oob_barrier(struct bm_oob *oob)
-{
-	char token = 'B', *all;
-	int ret;
-
-	all = malloc((size_t)oob->nranks);
-	if (!all)
-		return -ENOMEM;
-	ret = bm_oob_allgather(oob, &token, all, 1);
-	free(all);
-	return ret;
-}
