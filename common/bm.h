@@ -41,5 +41,6 @@ int bm_exit_of(int ret);
 #include "oob.h"
 #include "out.h"
 #include "launch.h"
+#include "fault.h"
 
 #endif

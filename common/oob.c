@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The bootstrap's sockets: listen, accept, connect, exact I/O with a
+ * deadline, frames and the hello exchange. The wire records are checked
+ * in oob_wire.c, extra clients refused in oob_busy.c, the collectives
+ * built on the frames in oob_coll.c.
+ */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -16,119 +22,12 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fault.h"
 #include "log.h"
 #include "oob.h"
+#include "oob_int.h"
 
-#define TOOL_LEN 16
-
-/* Preamble, sent by both sides as soon as the TCP connection is up, before
- * any frame: lets each side refuse a non-netroof peer (magic) or another
- * protocol version before trusting a length prefix. */
-struct oob_preamble {
-	uint32_t magic;
-	uint16_t version;
-	uint16_t pad;
-} __attribute__((packed));
-
-/* First frame each way. Integers big-endian; params text follows. */
-struct oob_hello {
-	uint16_t rank;
-	uint16_t nranks;
-	uint16_t status;	/* reply: enum hello_status */
-	uint16_t pad;
-	char	 tool[TOOL_LEN];
-	uint64_t digest;
-} __attribute__((packed));
-
-enum hello_status { HELLO_OK, HELLO_TOOL, HELLO_PARAMS, HELLO_RANK };
-
-struct bm_oob {
-	int	    rank;
-	int	    nranks;
-	int	    timeout_ms;
-	int	    listen_fd;
-	int	   *fd;		/* per peer; -1 where none */
-	char	  (*peer)[64];	/* peer address text */
-	char	  (*local)[64];	/* our address on that connection */
-	char	   *tool;
-	char	   *params;
-	int	    accepted;	/* rank 0: peers connected so far */
-};
-
-uint64_t bm_digest(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/* Value of key in a "k=v\n" text, as a pointer and length; NULL if absent. */
-static const char *param_find(const char *txt, const char *key, size_t klen,
-			      size_t *vlen)
-{
-	const char *p = txt;
-
-	while (p && *p) {
-		const char *eol = strchr(p, '\n'), *eq = strchr(p, '=');
-
-		if (!eol)
-			eol = p + strlen(p);
-		if (eq && eq < eol && (size_t)(eq - p) == klen &&
-		    !strncmp(p, key, klen)) {
-			*vlen = (size_t)(eol - eq - 1);
-			return eq + 1;
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	return NULL;
-}
-
-/* Checks every key of a against b. */
-static int diff_one_way(const char *a, const char *b, bool a_is_mine,
-			char *buf, size_t len)
-{
-	const char *p = a;
-
-	while (p && *p) {
-		const char *eol = strchr(p, '\n'), *eq = strchr(p, '='), *bv;
-		size_t klen, alen, blen = 0;
-
-		if (!eol)
-			eol = p + strlen(p);
-		if (eq && eq < eol) {
-			klen = (size_t)(eq - p);
-			alen = (size_t)(eol - eq - 1);
-			bv = param_find(b, p, klen, &blen);
-			if (!bv || blen != alen || strncmp(bv, eq + 1, alen)) {
-				const char *mv = a_is_mine ? eq + 1 : bv;
-				const char *pv = a_is_mine ? bv : eq + 1;
-				int ml = (int)(a_is_mine ? alen : blen);
-				int pl = (int)(a_is_mine ? blen : alen);
-
-				snprintf(buf, len, "%.*s: here %.*s, peer %.*s",
-					 (int)klen, p, mv ? ml : 8,
-					 mv ? mv : "(absent)", pv ? pl : 8,
-					 pv ? pv : "(absent)");
-				return 1;
-			}
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	return 0;
-}
-
-int bm_params_diff(const char *mine, const char *peer, char *buf, size_t len)
-{
-	if (diff_one_way(mine, peer, true, buf, len))
-		return 1;
-	return diff_one_way(peer, mine, false, buf, len);
-}
-
-static void addr_text(const struct sockaddr_storage *ss, socklen_t sl,
+void oob_addr_text(const struct sockaddr_storage *ss, socklen_t sl,
 		      char *buf, size_t len)
 {
 	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
@@ -149,15 +48,15 @@ static void conn_names(struct bm_oob *oob, int peer, int fd)
 	socklen_t sl = sizeof(ss);
 
 	if (!getpeername(fd, (struct sockaddr *)&ss, &sl))
-		addr_text(&ss, sl, oob->peer[peer], sizeof(oob->peer[peer]));
+		oob_addr_text(&ss, sl, oob->peer[peer], sizeof(oob->peer[peer]));
 	sl = sizeof(ss);
 	if (!getsockname(fd, (struct sockaddr *)&ss, &sl))
-		addr_text(&ss, sl, oob->local[peer], sizeof(oob->local[peer]));
+		oob_addr_text(&ss, sl, oob->local[peer], sizeof(oob->local[peer]));
 }
 
 /* Exact I/O with a deadline: a silent peer is -ETIMEDOUT, a closed one
  * -ECONNRESET, never a hang. */
-static int io_exact(int fd, void *buf, size_t len, bool out, uint64_t deadline)
+int oob_io_exact(int fd, void *buf, size_t len, bool out, uint64_t deadline)
 {
 	char *p = buf;
 
@@ -197,44 +96,70 @@ static int peer_fd(const struct bm_oob *oob, int peer)
 	return oob->fd[peer];
 }
 
-static int frame_send(int fd, const void *a, size_t alen, const void *b,
-		      size_t blen, int timeout_ms)
+uint64_t oob_deadline_after(int ms)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	return bm_now_ns() + (uint64_t)ms * 1000000ull;
+}
+
+static int frame_send(int fd, const void *a, size_t alen, const void *b,
+		      size_t blen, uint64_t deadline)
+{
 	uint32_t hdr;
 	int ret;
 
 	if (alen + blen > BM_OOB_FRAME_MAX)
 		return -EMSGSIZE;
 	hdr = htobe32((uint32_t)(alen + blen));
-	ret = io_exact(fd, &hdr, sizeof(hdr), true, deadline);
+	ret = oob_io_exact(fd, &hdr, sizeof(hdr), true, deadline);
 	if (!ret && alen)
-		ret = io_exact(fd, (void *)a, alen, true, deadline);
+		ret = oob_io_exact(fd, (void *)a, alen, true, deadline);
 	if (!ret && blen)
-		ret = io_exact(fd, (void *)b, blen, true, deadline);
+		ret = oob_io_exact(fd, (void *)b, blen, true, deadline);
 	return ret;
 }
 
-/* Reads one frame into a fresh buffer (NUL-terminated for convenience). */
-static int frame_recv_alloc(int fd, int timeout_ms, char **buf_p,
-			    size_t *len_p)
+/* One frame into buf (capacity cap): the length is refused past cap
+ * before a byte of the payload is read. *said_p: the length the header
+ * announced (for the message when it is refused). */
+static int frame_recv(int fd, void *buf, size_t cap, size_t *len_p,
+		      uint32_t *said_p, uint64_t deadline)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)timeout_ms * 1000000ull;
-	uint32_t hdr;
+	unsigned char hdr[4];
+	size_t len;
+	int ret;
+
+	*said_p = 0;
+	ret = oob_io_exact(fd, hdr, sizeof(hdr), false, deadline);
+	if (ret)
+		return ret;
+	memcpy(said_p, hdr, sizeof(*said_p));
+	*said_p = be32toh(*said_p);
+	ret = bm_oob_frame_len(hdr, cap, &len);
+	if (!ret && len)
+		ret = oob_io_exact(fd, buf, len, false, deadline);
+	if (!ret)
+		*len_p = len;
+	return ret;
+}
+
+/* A hello frame, NUL-terminated, in a buffer of exactly its size (at most
+ * BM_OOB_HELLO_MAX, checked before the allocation). */
+static int hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
+{
+	unsigned char hdr[4];
 	size_t len;
 	char *buf;
 	int ret;
 
-	ret = io_exact(fd, &hdr, sizeof(hdr), false, deadline);
+	ret = oob_io_exact(fd, hdr, sizeof(hdr), false, deadline);
+	if (!ret)
+		ret = bm_oob_frame_len(hdr, BM_OOB_HELLO_MAX, &len);
 	if (ret)
 		return ret;
-	len = be32toh(hdr);
-	if (len > BM_OOB_FRAME_MAX)
-		return -EMSGSIZE;
 	buf = malloc(len + 1);
 	if (!buf)
 		return -ENOMEM;
-	ret = io_exact(fd, buf, len, false, deadline);
+	ret = oob_io_exact(fd, buf, len, false, deadline);
 	if (ret) {
 		free(buf);
 		return ret;
@@ -245,12 +170,18 @@ static int frame_recv_alloc(int fd, int timeout_ms, char **buf_p,
 	return 0;
 }
 
-static const char *oob_strerror(int ret)
+static const char *oob_strerror(int ret, int timeout_ms)
 {
+	static __thread char buf[96];
+
 	switch (ret) {
-	case -ETIMEDOUT: return "timed out (peer silent)";
+	case -ETIMEDOUT:
+		snprintf(buf, sizeof(buf), "no answer within %.1f s (peer "
+			 "stopped, hung or gone; see --timeout)",
+			 timeout_ms / 1000.0);
+		return buf;
 	case -ECONNRESET: return "peer closed the connection";
-	case -EMSGSIZE: return "frame larger than the maximum";
+	case -EMSGSIZE: return "frame longer than this side accepts";
 	default: return strerror(-ret);
 	}
 }
@@ -261,10 +192,10 @@ int bm_oob_send(struct bm_oob *oob, int peer, const void *buf, size_t len)
 
 	if (fd < 0)
 		return -EINVAL;
-	ret = frame_send(fd, buf, len, NULL, 0, oob->timeout_ms);
+	ret = frame_send(fd, buf, len, NULL, 0, oob_deadline_after(oob->timeout_ms));
 	if (ret)
 		BM_ERR("out-of-band send to rank %d (%s): %s", peer,
-		       oob->peer[peer], oob_strerror(ret));
+		       oob->peer[peer], oob_strerror(ret, oob->timeout_ms));
 	return ret;
 }
 
@@ -272,23 +203,25 @@ int bm_oob_recv(struct bm_oob *oob, int peer, void *buf, size_t cap,
 		size_t *len_p)
 {
 	int fd = peer_fd(oob, peer), ret;
-	char *f;
+	uint32_t said;
 	size_t len;
 
 	if (fd < 0)
 		return -EINVAL;
-	ret = frame_recv_alloc(fd, oob->timeout_ms, &f, &len);
-	if (!ret && len > cap) {
-		free(f);
-		ret = -EMSGSIZE;
+	ret = frame_recv(fd, buf, cap, &len, &said,
+			 oob_deadline_after(oob->timeout_ms));
+	if (ret == -EMSGSIZE) {
+		BM_ERR("out-of-band receive from rank %d (%s): a frame of %u "
+		       "bytes, longer than the %zu this side accepts", peer,
+		       oob->peer[peer], (unsigned)said,
+		       cap < BM_OOB_FRAME_MAX ? cap : (size_t)BM_OOB_FRAME_MAX);
+		return ret;
 	}
 	if (ret) {
 		BM_ERR("out-of-band receive from rank %d (%s): %s", peer,
-		       oob->peer[peer], oob_strerror(ret));
+		       oob->peer[peer], oob_strerror(ret, oob->timeout_ms));
 		return ret;
 	}
-	memcpy(buf, f, len);
-	free(f);
 	if (len_p)
 		*len_p = len;
 	return 0;
@@ -296,77 +229,96 @@ int bm_oob_recv(struct bm_oob *oob, int peer, void *buf, size_t cap,
 
 static int preamble_exchange(struct bm_oob *oob, int fd, const char *who)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)oob->timeout_ms * 1000000ull;
-	struct oob_preamble mine = { htobe32(BM_OOB_MAGIC),
-				     htobe16(BM_OOB_VERSION), 0 }, theirs;
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
+	unsigned char mine[BM_OOB_PREAMBLE_LEN], theirs[BM_OOB_PREAMBLE_LEN];
+	uint32_t magic;
+	uint16_t ver;
 	int ret;
 
-	ret = io_exact(fd, &mine, sizeof(mine), true, deadline);
+	bm_oob_preamble_format(mine);
+	ret = oob_io_exact(fd, mine, sizeof(mine), true, deadline);
 	if (!ret)
-		ret = io_exact(fd, &theirs, sizeof(theirs), false, deadline);
+		ret = oob_io_exact(fd, theirs, sizeof(theirs), false, deadline);
 	if (ret) {
-		BM_ERR("bootstrap hello with %s: %s", who, oob_strerror(ret));
+		BM_ERR("bootstrap hello with %s: %s", who,
+		       oob_strerror(ret, oob->timeout_ms));
 		return ret;
 	}
-	if (be32toh(theirs.magic) != BM_OOB_MAGIC) {
+	ret = bm_oob_preamble_check(theirs, sizeof(theirs));
+	memcpy(&magic, theirs, 4);
+	memcpy(&ver, theirs + 4, 2);
+	if (ret == BM_OOB_EMAGIC)
 		BM_ERR("%s is not a netroof peer (bad magic 0x%08x)", who,
-		       be32toh(theirs.magic));
-		return BM_OOB_EMAGIC;
-	}
-	if (be16toh(theirs.version) != BM_OOB_VERSION) {
+		       be32toh(magic));
+	else if (ret == BM_OOB_EVERSION)
 		BM_ERR("%s speaks bootstrap protocol version %u, this is %u: "
 		       "use the same netroof version on every node", who,
-		       be16toh(theirs.version), BM_OOB_VERSION);
-		return BM_OOB_EVERSION;
-	}
-	return 0;
+		       be16toh(ver), BM_OOB_VERSION);
+	else if (ret)
+		BM_ERR("%s sent a malformed preamble", who);
+	return ret;
 }
 
-static void hello_fill(const struct bm_oob *oob, struct oob_hello *h, int st)
+/* Our hello (or reply with status st) as a frame. BUSY carries no params:
+ * a refused client learns nothing about the run. */
+int oob_hello_send(const struct bm_oob *oob, int fd, int st,
+		      uint64_t deadline)
 {
-	memset(h, 0, sizeof(*h));
-	h->rank = htobe16((uint16_t)oob->rank);
-	h->nranks = htobe16((uint16_t)oob->nranks);
-	h->status = htobe16((uint16_t)st);
-	strncpy(h->tool, oob->tool, TOOL_LEN - 1);
-	h->digest = htobe64(bm_digest(oob->params));
+	struct bm_oob_hello h = { .rank = oob->rank, .nranks = oob->nranks,
+				  .status = st };
+	size_t len, cap;
+	char *frame;
+	int ret;
+
+	snprintf(h.tool, sizeof(h.tool), "%s", oob->tool);
+	if (st != BM_OOB_BUSY) {
+		h.params = oob->params;
+		h.params_len = strlen(oob->params);
+	}
+	cap = BM_OOB_HELLO_LEN + h.params_len;
+	frame = malloc(cap);
+	if (!frame)
+		return -ENOMEM;
+	ret = bm_oob_hello_format(&h, frame, cap, &len);
+	if (!ret)
+		ret = frame_send(fd, frame, len, NULL, 0, deadline);
+	free(frame);
+	return ret;
 }
 
-/* Compares a received hello with ours; 0 or an enum hello_status. */
-static int hello_check(const struct bm_oob *oob, const struct oob_hello *h,
-		       const char *params, const char *who, bool from_root)
+/* Compares a received hello with ours; 0 or an enum bm_oob_status. The
+ * frame it came from is NUL-terminated (hello_recv), so h->params is. */
+static int hello_check(const struct bm_oob *oob, const struct bm_oob_hello *h,
+		       const char *who, bool from_root)
 {
 	char diff[512];
-	char tool[TOOL_LEN + 1];
 
-	memcpy(tool, h->tool, TOOL_LEN);
-	tool[TOOL_LEN] = '\0';
-	if (strcmp(tool, oob->tool)) {
-		BM_ERR("%s runs '%s', this is '%s': refusing", who, tool,
+	if (strcmp(h->tool, oob->tool)) {
+		BM_ERR("%s runs '%s', this is '%s': refusing", who, h->tool,
 		       oob->tool);
-		return HELLO_TOOL;
+		return BM_OOB_TOOL;
 	}
-	if (be16toh(h->nranks) != oob->nranks ||
-	    (!from_root && (be16toh(h->rank) < 1 ||
-			    be16toh(h->rank) >= oob->nranks))) {
-		BM_ERR("%s says rank %u of %u, this run has %d ranks: refusing",
-		       who, be16toh(h->rank), be16toh(h->nranks), oob->nranks);
-		return HELLO_RANK;
+	if (h->nranks != oob->nranks || (from_root && h->rank != 0) ||
+	    (!from_root && h->rank < 1)) {
+		BM_ERR("%s says rank %d of %d, this run has %d ranks: refusing",
+		       who, h->rank, h->nranks, oob->nranks);
+		return BM_OOB_RANK;
 	}
-	if (be64toh(h->digest) != bm_digest(oob->params) ||
-	    strcmp(params, oob->params)) {
-		if (!bm_params_diff(oob->params, params, diff, sizeof(diff)))
+	if (h->digest != bm_digest(oob->params) ||
+	    h->params_len != strlen(oob->params) ||
+	    memcmp(h->params, oob->params, h->params_len)) {
+		if (!bm_params_diff(oob->params, h->params, diff, sizeof(diff)))
 			snprintf(diff, sizeof(diff), "(digest differs)");
 		BM_ERR("parameters differ from %s, refusing the run: %s", who,
 		       diff);
-		return HELLO_PARAMS;
+		return BM_OOB_PARAMS;
 	}
-	return 0;
+	return BM_OOB_OK;
 }
 
 static int status_err(int st)
 {
-	return st == HELLO_OK ? 0 : BM_OOB_EMISMATCH;
+	return st == BM_OOB_OK ? 0 : BM_OOB_EMISMATCH;
 }
 
 static struct bm_oob *oob_new(const struct bm_oob_cfg *cfg)
@@ -379,7 +331,9 @@ static struct bm_oob *oob_new(const struct bm_oob_cfg *cfg)
 	oob->rank = cfg->rank;
 	oob->nranks = cfg->nranks;
 	oob->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+	oob->wait_ms = cfg->wait_ms ? cfg->wait_ms : oob->timeout_ms;
 	oob->listen_fd = -1;
+	oob->wake[0] = oob->wake[1] = -1;
 	oob->fd = malloc(sizeof(*oob->fd) * (size_t)cfg->nranks);
 	oob->peer = calloc((size_t)cfg->nranks, sizeof(*oob->peer));
 	oob->local = calloc((size_t)cfg->nranks, sizeof(*oob->local));
@@ -401,6 +355,7 @@ void bm_oob_close(struct bm_oob *oob)
 
 	if (!oob)
 		return;
+	oob_refuser_stop(oob);
 	for (i = 0; oob->fd && i < oob->nranks; i++)
 		if (oob->fd[i] >= 0)
 			close(oob->fd[i]);
@@ -416,6 +371,9 @@ void bm_oob_close(struct bm_oob *oob)
 
 static int cfg_check(const struct bm_oob_cfg *cfg)
 {
+	struct bm_oob_hello h = { .rank = 0, .nranks = 1 };
+	size_t len;
+
 	if (cfg->nranks < 1 || cfg->nranks > 65535 || cfg->rank < 0 ||
 	    cfg->rank >= cfg->nranks) {
 		BM_ERR("bad rank %d of %d", cfg->rank, cfg->nranks);
@@ -424,6 +382,16 @@ static int cfg_check(const struct bm_oob_cfg *cfg)
 	if (cfg->rank > 0 && (!cfg->host || !*cfg->host || !cfg->port)) {
 		BM_ERR("rank %d needs rank 0's address and port", cfg->rank);
 		return -EINVAL;
+	}
+	/* Our own hello must be one the peer can parse. */
+	snprintf(h.tool, sizeof(h.tool), "%s", cfg->tool ? cfg->tool : "netroof");
+	h.params = cfg->params;
+	h.params_len = cfg->params ? strlen(cfg->params) : 0;
+	if ((cfg->tool && strlen(cfg->tool) > BM_OOB_TOOL_MAX) ||
+	    bm_oob_hello_format(&h, NULL, 0, &len) != -ENOSPC) {
+		BM_ERR("bootstrap: tool name '%s' or parameters text (%zu "
+		       "bytes) not sendable", h.tool, h.params_len);
+		return -EDOM;
 	}
 	return 0;
 }
@@ -519,44 +487,59 @@ err:
 	return ret;
 }
 
-/* Rank 0: one connection's preamble and hello; returns the peer's rank. */
+/* Rank 0: one connection's preamble and hello; returns the peer's rank,
+ * -EALREADY if it claimed a rank that is taken (refused, the others go
+ * on), or an error. */
 static int accept_one(struct bm_oob *oob, int fd, const char *who)
 {
-	struct oob_hello reply;
-	const struct oob_hello *h;
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
+	struct bm_oob_hello h;
+	const char *why = "";
 	char *f = NULL;
 	size_t len;
-	int ret, st, r;
+	int ret, st, r = -1;
 
+	bm_fault("hello");
 	ret = preamble_exchange(oob, fd, who);
 	if (ret)
 		return ret;
-	ret = frame_recv_alloc(fd, oob->timeout_ms, &f, &len);
+	ret = hello_recv(fd, deadline, &f, &len);
 	if (ret) {
-		BM_ERR("bootstrap hello from %s: %s", who, oob_strerror(ret));
+		BM_ERR("bootstrap hello from %s: %s", who,
+		       oob_strerror(ret, oob->timeout_ms));
 		return ret;
 	}
-	if (len < sizeof(*h)) {
-		free(f);
-		BM_ERR("bootstrap hello from %s is truncated", who);
-		return -EPROTO;
+	ret = bm_oob_hello_parse(f, len, &h, &why);
+	if (!ret && h.status != BM_OOB_OK) {
+		why = "a status in a request";	/* only replies carry one */
+		ret = -EPROTO;
 	}
-	h = (const struct oob_hello *)f;
-	st = hello_check(oob, h, f + sizeof(*h), who, false);
-	r = be16toh(h->rank);
-	if (!st && oob->fd[r] >= 0) {
-		BM_ERR("%s claims rank %d, which is already connected", who, r);
-		st = HELLO_RANK;
+	if (ret) {
+		free(f);
+		BM_ERR("bootstrap hello from %s is malformed (%s): refusing",
+		       who, why);
+		return ret;
+	}
+	st = hello_check(oob, &h, who, false);
+	if (!st) {
+		r = h.rank;
+		if (oob->fd[r] >= 0) {
+			BM_WARN("%s claims rank %d, which is already connected "
+				"(%s): refused", who, r, oob->peer[r]);
+			st = BM_OOB_RANK;
+		}
 	}
 	free(f);
-	hello_fill(oob, &reply, st);
+	bm_fault("params");
 	/* Tell the peer why, so both sides refuse with the same reason. */
-	ret = frame_send(fd, &reply, sizeof(reply), oob->params,
-			 strlen(oob->params), oob->timeout_ms);
+	ret = oob_hello_send(oob, fd, st, deadline);
+	if (st == BM_OOB_RANK && r >= 0)
+		return -EALREADY;
 	if (st)
 		return status_err(st);
 	if (ret) {
-		BM_ERR("bootstrap reply to %s: %s", who, oob_strerror(ret));
+		BM_ERR("bootstrap reply to %s: %s", who,
+		       oob_strerror(ret, oob->timeout_ms));
 		return ret;
 	}
 	return r;
@@ -564,22 +547,27 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 
 int bm_oob_accept(struct bm_oob *oob)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)oob->timeout_ms * 1000000ull;
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
+	bool first = !oob->accepted;
 
 	while (oob->accepted < oob->nranks - 1) {
 		struct pollfd pfd = { .fd = oob->listen_fd, .events = POLLIN };
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		char who[128];
-		int fd, ret, r;
+		int fd, ret, r, ms;
 
-		ret = poll(&pfd, 1, bm_ms_left(deadline));
+		/* The first rank may take as long as wait_ms; once one is in,
+		 * the run has begun and the rest get timeout_ms from then. */
+		ms = first && oob->wait_ms < 0 ? -1 :
+		     first ? oob->wait_ms : bm_ms_left(deadline);
+		ret = poll(&pfd, 1, ms);
 		if (ret < 0 && errno == EINTR)
 			return -EINTR;
 		if (ret <= 0) {
 			BM_ERR("waited %.1f s for %d more rank(s) to connect; "
 			       "giving up (--timeout to wait longer)",
-			       oob->timeout_ms / 1000.0,
+			       (first ? oob->wait_ms : oob->timeout_ms) / 1000.0,
 			       oob->nranks - 1 - oob->accepted);
 			return ret < 0 ? -errno : -ETIMEDOUT;
 		}
@@ -587,9 +575,17 @@ int bm_oob_accept(struct bm_oob *oob)
 			     SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		if (first) {
+			first = false;
+			deadline = oob_deadline_after(oob->timeout_ms);
+		}
 		sock_tune(fd);
-		addr_text(&ss, sl, who, sizeof(who));
+		oob_addr_text(&ss, sl, who, sizeof(who));
 		r = accept_one(oob, fd, who);
+		if (r == -EALREADY) {
+			close(fd);
+			continue;
+		}
 		if (r < 0) {
 			close(fd);
 			return r;
@@ -599,12 +595,13 @@ int bm_oob_accept(struct bm_oob *oob)
 		oob->accepted++;
 		BM_DBG("rank %d connected from %s", r, who);
 	}
+	oob_refuser_start(oob);
 	return 0;
 }
 
 static int connect_root(struct bm_oob *oob, const struct bm_oob_cfg *cfg)
 {
-	uint64_t deadline = bm_now_ns() + (uint64_t)oob->timeout_ms * 1000000ull;
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -689,41 +686,86 @@ next:
 
 static int hello_client(struct bm_oob *oob)
 {
-	char who[96];
-	struct oob_hello mine;
-	const struct oob_hello *h;
-	char *f = NULL;
+	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
+	struct bm_oob_hello h;
+	const char *why = "";
+	char who[96], *f = NULL;
 	size_t len;
 	int fd = oob->fd[0], ret, st;
 
 	snprintf(who, sizeof(who), "rank 0 (%s)", oob->peer[0]);
+	bm_fault("hello");
 	ret = preamble_exchange(oob, fd, who);
 	if (ret)
 		return ret;
-	hello_fill(oob, &mine, HELLO_OK);
-	ret = frame_send(fd, &mine, sizeof(mine), oob->params,
-			 strlen(oob->params), oob->timeout_ms);
-	if (!ret)
-		ret = frame_recv_alloc(fd, oob->timeout_ms, &f, &len);
+	ret = oob_hello_send(oob, fd, BM_OOB_OK, deadline);
+	if (!ret) {
+		bm_fault("params");
+		ret = hello_recv(fd, deadline, &f, &len);
+	}
 	if (ret) {
-		BM_ERR("bootstrap hello with %s: %s", who, oob_strerror(ret));
+		BM_ERR("bootstrap hello with %s: %s", who,
+		       oob_strerror(ret, oob->timeout_ms));
 		return ret;
 	}
-	if (len < sizeof(*h)) {
+	ret = bm_oob_hello_parse(f, len, &h, &why);
+	if (ret) {
 		free(f);
-		BM_ERR("bootstrap reply from %s is truncated", who);
-		return -EPROTO;
+		BM_ERR("bootstrap reply from %s is malformed (%s)", who, why);
+		return ret;
 	}
-	h = (const struct oob_hello *)f;
-	st = hello_check(oob, h, f + sizeof(*h), who, true);
-	if (!st && be16toh(h->status) != HELLO_OK) {
+	if (h.status == BM_OOB_BUSY) {
+		free(f);
+		BM_ERR("%s is busy with a run of its own and refused this one; "
+		       "try again when it is done, or use another port", who);
+		return BM_OOB_EBUSY;
+	}
+	st = hello_check(oob, &h, who, true);
+	if (!st && h.status != BM_OOB_OK) {
 		BM_ERR("%s refused this rank (%s)", who,
-		       be16toh(h->status) == HELLO_RANK ? "rank taken or out "
-		       "of range" : "mismatch");
-		st = be16toh(h->status);
+		       h.status == BM_OOB_RANK ? "rank taken or out of range" :
+		       "mismatch");
+		st = h.status;
 	}
 	free(f);
 	return status_err(st);
+}
+
+int bm_oob_attach(const struct bm_oob_cfg *cfg, int fd, struct bm_oob **oob_p)
+{
+	struct bm_oob *oob;
+	int ret;
+
+	ret = cfg_check(cfg);
+	if (ret)
+		return ret;
+	if (cfg->rank == 0 && cfg->nranks != 2)
+		return -EINVAL;
+	oob = oob_new(cfg);
+	if (!oob)
+		return -ENOMEM;
+	if (cfg->rank == 0) {
+		ret = accept_one(oob, fd, "the peer");
+		if (ret == -EALREADY)
+			ret = -EPROTO;
+		if (ret > 0) {
+			oob->fd[ret] = fd;
+			oob->accepted = 1;
+			ret = 0;
+		}
+	} else {
+		oob->fd[0] = fd;
+		ret = hello_client(oob);
+		if (ret)
+			oob->fd[0] = -1;	/* the caller's again */
+	}
+	if (ret) {
+		bm_oob_close(oob);
+		return ret;
+	}
+	conn_names(oob, cfg->rank ? 0 : 1, fd);
+	*oob_p = oob;
+	return 0;
 }
 
 int bm_oob_open(const struct bm_oob_cfg *cfg, struct bm_oob **oob_p)
@@ -752,10 +794,6 @@ done:
 		bm_oob_close(oob);
 		return ret;
 	}
-	if (oob->listen_fd >= 0) {	/* every rank is in: stop listening */
-		close(oob->listen_fd);
-		oob->listen_fd = -1;
-	}
 	*oob_p = oob;
 	return 0;
 }
@@ -780,74 +818,3 @@ const char *bm_oob_local_addr(const struct bm_oob *oob, int peer)
 	return peer >= 0 && peer < oob->nranks ? oob->local[peer] : "";
 }
 
-int bm_oob_allgather(struct bm_oob *oob, const void *mine, void *all,
-		     size_t len)
-{
-	char *out = all;
-	size_t got;
-	int r, ret;
-
-	if (oob->rank != 0) {
-		ret = bm_oob_send(oob, 0, mine, len);
-		if (!ret)
-			ret = bm_oob_recv(oob, 0, all, len * (size_t)oob->nranks,
-					  &got);
-		if (!ret && got != len * (size_t)oob->nranks) {
-			BM_ERR("all-gather: rank 0 sent %zu bytes, expected %zu",
-			       got, len * (size_t)oob->nranks);
-			ret = -EPROTO;
-		}
-		return ret;
-	}
-	memcpy(out, mine, len);
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_recv(oob, r, out + (size_t)r * len, len, &got);
-		if (ret)
-			return ret;
-		if (got != len) {
-			BM_ERR("all-gather: rank %d sent %zu bytes, expected %zu",
-			       r, got, len);
-			return -EPROTO;
-		}
-	}
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_send(oob, r, all, len * (size_t)oob->nranks);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int bm_oob_bcast(struct bm_oob *oob, void *buf, size_t len)
-{
-	size_t got;
-	int r, ret;
-
-	if (oob->rank != 0) {
-		ret = bm_oob_recv(oob, 0, buf, len, &got);
-		if (!ret && got != len) {
-			BM_ERR("broadcast: got %zu bytes, expected %zu", got, len);
-			ret = -EPROTO;
-		}
-		return ret;
-	}
-	for (r = 1; r < oob->nranks; r++) {
-		ret = bm_oob_send(oob, r, buf, len);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int bm_oob_barrier(struct bm_oob *oob)
-{
-	char token = 'B', *all;
-	int ret;
-
-	all = malloc((size_t)oob->nranks);
-	if (!all)
-		return -ENOMEM;
-	ret = bm_oob_allgather(oob, &token, all, 1);
-	free(all);
-	return ret;
-}

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,8 @@ int bm_parse_int(const char *s, long min, long max, long *v_p)
 	long v;
 	char *end;
 
-	if (!s || !*s)
+	/* strtol would skip leading blanks: " 5" is not a number here. */
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -52,7 +54,7 @@ int bm_parse_double(const char *s, double *v_p)
 	double v;
 	char *end;
 
-	if (!s || !*s)
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
@@ -64,7 +66,9 @@ int bm_parse_double(const char *s, double *v_p)
 	return 0;
 }
 
-/* "64", "4K", "4k", "1M", "1MB", "1MiB", "8G", "2T", "12B". Binary units. */
+/* "64", "4K", "4k", "1M", "1MB", "1MiB", "8G", "2T", "12B". Binary units.
+ * One space may come before the unit, so that what bm_fmt_size() prints
+ * ("4 KiB") reads back. */
 int bm_parse_size(const char *s, size_t *v_p)
 {
 	unsigned long long v;
@@ -77,6 +81,8 @@ int bm_parse_size(const char *s, size_t *v_p)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -ERANGE;
+	if (*end == ' ' && end[1] && strchr("KkMmGgTtBb", end[1]))
+		end++;
 	switch (toupper((unsigned char)*end)) {
 	case 'K': shift = 10; end++; break;
 	case 'M': shift = 20; end++; break;
@@ -98,6 +104,44 @@ int bm_parse_size(const char *s, size_t *v_p)
 	return 0;
 }
 
+/* "0-3,8,10-11" from a CPU set. */
+static void cpus_text(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t n = 0;
+	int c, lo;
+
+	if (len)
+		buf[0] = '\0';
+	for (c = 0; c < CPU_SETSIZE && n < len; c++) {
+		if (!CPU_ISSET(c, set))
+			continue;
+		lo = c;
+		while (c + 1 < CPU_SETSIZE && CPU_ISSET(c + 1, set))
+			c++;
+		n += (size_t)snprintf(buf + n, len - n, lo == c ? "%s%d" :
+				      "%s%d-%d", n ? "," : "", lo, c);
+	}
+}
+
+int bm_parse_cpu(const char *s, int *cpu_p, char *avail, size_t len)
+{
+	cpu_set_t set;
+	long v;
+	int ret;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	cpus_text(&set, avail, len);
+	ret = bm_parse_int(s, 0, CPU_SETSIZE - 1, &v);
+	if (ret)
+		return ret;
+	if (!CPU_ISSET((int)v, &set))
+		return -ERANGE;
+	*cpu_p = (int)v;
+	return 0;
+}
+
 const char *bm_fmt_size(size_t v, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -114,25 +158,38 @@ const char *bm_fmt_size(size_t v, char *buf, size_t len)
 size_t bm_sweep_next(const struct bm_sweep *s, size_t cur)
 {
 	size_t next;
+	double d;
 
-	if (s->incr)
+	if (s->incr) {
 		next = cur + s->incr;
-	else if (s->factor > 1.0)
-		next = (size_t)((double)cur * s->factor);
-	else
+	} else if (s->factor > 1.0) {
+		d = (double)cur * s->factor;
+		next = d >= (double)SIZE_MAX ? SIZE_MAX : (size_t)d;
+		/* -f 1.4 from 2 B would round back to 2 and end the sweep
+		 * there: step at least one byte. */
+		if (next <= cur && cur < SIZE_MAX)
+			next = cur + 1;
+	} else {
 		return 0;
+	}
 	if (next <= cur || next > s->max)
 		return 0;
 	return next;
 }
 
-size_t bm_sweep_count(const struct bm_sweep *s)
+/* Counts up to limit + 1 (so a huge sweep costs no more than that). */
+static size_t sweep_count_upto(const struct bm_sweep *s, size_t limit)
 {
 	size_t n = 0, v;
 
-	for (v = s->min; v; v = bm_sweep_next(s, v))
+	for (v = s->min; v && n <= limit; v = bm_sweep_next(s, v))
 		n++;
 	return n;
+}
+
+size_t bm_sweep_count(const struct bm_sweep *s)
+{
+	return sweep_count_upto(s, SIZE_MAX - 1);
 }
 
 static int bad_value(const char *what, const char *arg)
@@ -154,6 +211,7 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 			return bad_value("size (e.g. 64, 4K, 1M)", arg);
 		c->sweep.min = c->sweep.max = sz;
 		c->sweep_set = true;
+		c->sweep_keys |= BM_SWEEP_KEY_S;
 		return 1;
 	case 'b':
 	case 'e':
@@ -164,6 +222,7 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 		else
 			c->sweep.max = sz;
 		c->sweep_set = true;
+		c->sweep_keys |= BM_SWEEP_KEY_RANGE;
 		return 1;
 	case 'f':
 		if (bm_parse_double(arg, &d) || d <= 1.0)
@@ -171,17 +230,20 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 		c->sweep.factor = d;
 		c->sweep.incr = 0;
 		c->sweep_set = true;
+		c->sweep_keys |= BM_SWEEP_KEY_F;
 		return 1;
 	case 'i':
 		if (bm_parse_size(arg, &sz) || !sz)
 			return bad_value("step bytes", arg);
 		c->sweep.incr = sz;
 		c->sweep_set = true;
+		c->sweep_keys |= BM_SWEEP_KEY_I;
 		return 1;
 	case 'a':
 		c->sweep = (struct bm_sweep){ .min = 2, .max = 8u << 20,
 					      .factor = 2.0 };
 		c->sweep_set = true;
+		c->sweep_keys |= BM_SWEEP_KEY_A;
 		return 1;
 	case 'n':
 		if (bm_parse_u64(arg, &u) || !u)
@@ -227,13 +289,39 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 
 int bm_common_check(struct bm_common *c)
 {
+	unsigned k = c->sweep_keys;
+	size_t n;
+
+	/* Each of these used to win or lose silently by their order. */
+	if ((k & BM_SWEEP_KEY_S) && (k & ~BM_SWEEP_KEY_S)) {
+		fprintf(stderr, "-s is one size; -b/-e/-f/-i/-a make a sweep: "
+			"give one or the other\n");
+		return -EINVAL;
+	}
+	if ((k & BM_SWEEP_KEY_I) && (k & (BM_SWEEP_KEY_F | BM_SWEEP_KEY_A))) {
+		fprintf(stderr, "-i (step bytes) and %s both given: pick one\n",
+			k & BM_SWEEP_KEY_F ? "-f (step factor)" :
+			"-a (powers of two)");
+		return -EINVAL;
+	}
 	if (c->sweep.min > c->sweep.max) {
 		fprintf(stderr, "minimum size (-b) is larger than maximum (-e)\n");
+		return -EINVAL;
+	}
+	n = sweep_count_upto(&c->sweep, BM_SWEEP_MAX_SIZES);
+	if (n > BM_SWEEP_MAX_SIZES) {
+		fprintf(stderr, "the sweep has more than %u sizes: use a larger "
+			"-f or -i, or a narrower -b/-e\n", BM_SWEEP_MAX_SIZES);
 		return -EINVAL;
 	}
 	if (c->json_path && c->csv_path && !strcmp(c->json_path, "-") &&
 	    !strcmp(c->csv_path, "-")) {
 		fprintf(stderr, "-J - and --csv - cannot both use stdout\n");
+		return -EINVAL;
+	}
+	if (c->json_path && c->csv_path && !strcmp(c->json_path, c->csv_path)) {
+		fprintf(stderr, "-J and --csv name the same file '%s'\n",
+			c->json_path);
 		return -EINVAL;
 	}
 	return 0;

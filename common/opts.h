@@ -69,14 +69,27 @@ struct bm_sweep {
 	double factor;	/* > 1 when stepping by factor */
 	size_t incr;	/* > 0 when stepping by increment (wins over factor) */
 };
-/* First size of the sweep is s->min; next returns 0 past the end. */
+/* First size of the sweep is s->min; next returns 0 past the end. A
+ * factor step advances at least one byte. */
 size_t bm_sweep_next(const struct bm_sweep *s, size_t cur);
 size_t bm_sweep_count(const struct bm_sweep *s);
+
+/* Which sweep options were given (bm_common.sweep_keys). */
+enum {
+	BM_SWEEP_KEY_S	   = 1 << 0,	/* -s */
+	BM_SWEEP_KEY_RANGE = 1 << 1,	/* -b or -e */
+	BM_SWEEP_KEY_F	   = 1 << 2,	/* -f */
+	BM_SWEEP_KEY_I	   = 1 << 3,	/* -i */
+	BM_SWEEP_KEY_A	   = 1 << 4,	/* -a */
+};
+/* A sweep longer than this is a usage error (-i 1 over gigabytes). */
+#define BM_SWEEP_MAX_SIZES 65536u
 
 /* Options every tool shares. */
 struct bm_common {
 	struct bm_sweep sweep;
 	bool	    sweep_set;	  /* -s/-b/-e/-f/-i/-a was given */
+	unsigned    sweep_keys;	  /* BM_SWEEP_KEY_* given */
 	uint64_t    iters;	  /* -n */
 	uint64_t    warmup;	  /* -w */
 	const char *json_path;	  /* -J */
@@ -106,7 +119,10 @@ int  bm_getopt_next(struct bm_getopt *g, int argc, char **argv);
 void bm_getopt_free(struct bm_getopt *g);
 
 /* Handle a key of the shared fragments: 1 handled, 0 not ours, -EINVAL bad
- * value (message printed). Checks -b <= -e at the end in bm_common_check(). */
+ * value (message printed). bm_common_check() then refuses what only the
+ * order of the options would decide (-s with a sweep, -f with -i, -a with
+ * -i), -b > -e, a sweep of more than BM_SWEEP_MAX_SIZES sizes, and -J and
+ * --csv on the same file. */
 int bm_common_opt(struct bm_common *c, int key, const char *arg);
 int bm_common_check(struct bm_common *c);
 
@@ -122,6 +138,10 @@ int bm_parse_size(const char *s, size_t *v_p);
 int bm_parse_u64(const char *s, uint64_t *v_p);
 int bm_parse_int(const char *s, long min, long max, long *v_p);
 int bm_parse_double(const char *s, double *v_p);
+/* A CPU number (--cpu N): 0, -EINVAL (not a number) or -ERANGE (no such
+ * CPU, or one this process may not run on). avail gets the CPUs it may
+ * use ("0-3,8") in every case but a failed sched_getaffinity (-errno). */
+int bm_parse_cpu(const char *s, int *cpu_p, char *avail, size_t len);
 /* "4 KiB", "1 MiB", "12 B" into buf for human output. */
 const char *bm_fmt_size(size_t v, char *buf, size_t len);
 

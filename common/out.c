@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,45 +18,154 @@
 
 extern char **environ;
 
+/* A results file: held in memory during the run, written at close into
+ * ".NAME.part" beside it and renamed into place, so that a crash, a kill
+ * or a full disk leaves the final name valid or absent. The .part file is
+ * created at open and flock()ed: a second writer of the same name is
+ * refused at once; one a killed run left behind is reused. */
+struct bm_sink {
+	const char *what;	/* "JSON" or "CSV", for messages */
+	char	   *path;	/* final name; NULL: stdout or none */
+	char	   *part;	/* the temporary name */
+	int	    fd;		/* the temporary file, locked; -1 none */
+	char	   *mem;	/* the content (open_memstream) */
+	size_t	    memlen;
+};
+
 struct bm_out {
 	json_t	      *doc;	/* meta, params, results, summary */
 	FILE	      *table;	/* stdout or NULL */
-	FILE	      *csv;	/* NULL, stdout or a file */
-	FILE	      *json;	/* NULL, stdout or a file */
+	FILE	      *csv;	/* NULL, stdout or a memory stream */
+	FILE	      *json;	/* NULL or stdout (files: json_sink) */
+	struct bm_sink json_sink;
+	struct bm_sink csv_sink;
 	struct bm_col *cols;
 	size_t	       ncols;
 	json_t	      *csv_keys; /* array: the CSV header in force */
 	bool	       csv_header_due;
 };
 
-static int open_excl(const char *path, const char *what, FILE **f_p)
+static void sink_drop(struct bm_sink *k)
 {
-	FILE *f;
-	int fd;
+	if (k->fd >= 0) {
+		unlink(k->part);
+		close(k->fd);
+	}
+	k->fd = -1;
+	free(k->part);
+	free(k->path);
+	free(k->mem);
+	k->part = k->path = k->mem = NULL;
+}
 
-	if (!strcmp(path, "-")) {
-		*f_p = stdout;
-		return 0;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int ret = -errno;
+/* Open time: the final name must not exist; the .part file is ours
+ * (created, or a regular file of ours left by a killed run: never a link
+ * someone planted) and locked. */
+static int sink_open(struct bm_sink *k, const char *path, const char *what)
+{
+	const char *base = strrchr(path, '/');
+	size_t dl = base ? (size_t)(base - path) + 1 : 0;
+	const char *why = NULL;
+	struct stat st;
+	int ret;
 
-		if (ret == -EEXIST)
-			BM_ERR("%s file '%s' exists: refusing to overwrite it "
-			       "(remove it or choose another name)", what, path);
-		else
-			BM_ERR("cannot create %s file '%s': %s", what, path,
-			       strerror(-ret));
-		return ret;
+	k->what = what;
+	k->fd = -1;
+	if (!lstat(path, &st)) {
+		BM_ERR("%s file '%s' exists: refusing to overwrite it "
+		       "(remove it or choose another name)", what, path);
+		return -EEXIST;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
+	if (errno != ENOENT || !*path || (base && !base[1])) {
+		ret = *path && errno != ENOENT ? -errno : -EINVAL;
+		goto err;
 	}
-	*f_p = f;
+	k->path = strdup(path);
+	k->part = malloc(strlen(path) + 8);
+	if (!k->path || !k->part) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	sprintf(k->part, "%.*s.%s.part", (int)dl, path, base ? base + 1 : path);
+	k->fd = open(k->part, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (k->fd < 0 && errno != ELOOP) {
+		ret = -errno;
+		goto err;
+	}
+	if (k->fd < 0 || fstat(k->fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || st.st_nlink != 1)
+		why = "is in the way and is not a file of ours";
+	else if (flock(k->fd, LOCK_EX | LOCK_NB))
+		why = "is held by another run writing the same file";
+	if (why) {
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = -1;
+		BM_ERR("%s file '%s': '%s' %s: refusing", what, path, k->part,
+		       why);
+		ret = -EEXIST;
+		goto out;
+	}
+	if (ftruncate(k->fd, 0)) {
+		ret = -errno;
+		goto err;
+	}
 	return 0;
+err:
+	BM_ERR("cannot create %s file '%s': %s", what, path, strerror(-ret));
+out:
+	sink_drop(k);
+	return ret;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Close time: the content into .part, fsync, then the final name without
+ * replacing anything (RENAME_NOREPLACE, or link() where the filesystem
+ * lacks it). On failure nothing is left behind but what we say. */
+static int sink_commit(struct bm_sink *k)
+{
+	int ret;
+
+	ret = write_all(k->fd, k->mem ? k->mem : "", k->memlen);
+	if (!ret && fsync(k->fd))
+		ret = -errno;
+	if (!ret && renameat2(AT_FDCWD, k->part, AT_FDCWD, k->path,
+			      RENAME_NOREPLACE)) {
+		ret = -errno;
+		if (ret == -EINVAL || ret == -ENOSYS) {
+			ret = link(k->part, k->path) ? -errno : 0;
+			if (!ret)
+				unlink(k->part);
+		}
+	}
+	if (ret == -EEXIST) {
+		BM_ERR("%s file '%s' appeared during the run: not overwriting "
+		       "it; this run's results are in '%s'", k->what, k->path,
+		       k->part);
+		close(k->fd);
+		k->fd = -1;	/* keep the .part: it holds the results */
+	} else if (ret) {
+		BM_ERR("writing %s file '%s' failed: %s (no file left behind)",
+		       k->what, k->path, strerror(-ret));
+	} else {
+		close(k->fd);	/* renamed: nothing to unlink */
+		k->fd = -1;
+	}
+	return ret;
 }
 
 static bool env_wanted(const char *e)
@@ -124,15 +236,25 @@ int bm_out_open(const struct bm_out_cfg *cfg, const char *tool, int argc,
 
 	if (!o)
 		return -ENOMEM;
-	if (cfg->json_path) {
-		ret = open_excl(cfg->json_path, "JSON", &o->json);
+	o->json_sink.fd = o->csv_sink.fd = -1;
+	if (cfg->json_path && !strcmp(cfg->json_path, "-")) {
+		o->json = stdout;
+	} else if (cfg->json_path) {
+		ret = sink_open(&o->json_sink, cfg->json_path, "JSON");
 		if (ret)
 			goto err;
 	}
-	if (cfg->csv_path) {
-		ret = open_excl(cfg->csv_path, "CSV", &o->csv);
+	if (cfg->csv_path && !strcmp(cfg->csv_path, "-")) {
+		o->csv = stdout;
+	} else if (cfg->csv_path) {
+		ret = sink_open(&o->csv_sink, cfg->csv_path, "CSV");
 		if (ret)
-			goto err_json;
+			goto err;
+		o->csv = open_memstream(&o->csv_sink.mem, &o->csv_sink.memlen);
+		if (!o->csv) {
+			ret = -ENOMEM;
+			goto err;
+		}
 	}
 	if (!cfg->quiet && o->json != stdout && o->csv != stdout)
 		o->table = stdout;
@@ -145,12 +267,9 @@ int bm_out_open(const struct bm_out_cfg *cfg, const char *tool, int argc,
 	*out_p = o;
 	return 0;
 
-err_json:
-	if (o->json && o->json != stdout) {
-		fclose(o->json);
-		unlink(cfg->json_path);
-	}
 err:
+	sink_drop(&o->json_sink);
+	sink_drop(&o->csv_sink);
 	free(o);
 	return ret;
 }
@@ -337,28 +456,53 @@ int bm_out_row(struct bm_out *o, json_t *row)
 
 int bm_out_close(struct bm_out *o, const char *errmsg)
 {
-	int ret = 0;
+	struct bm_sink *k;
+	int ret = 0, r;
 
 	if (!o)
 		return 0;
+	k = &o->json_sink;
 	if (errmsg)
 		json_object_set_new(o->doc, "error", json_string(errmsg));
-	if (o->json) {
-		if (json_dumpf(o->doc, o->json, JSON_INDENT(2) |
-				JSON_REAL_PRECISION(10)) ||
-		    fputc('\n', o->json) == EOF)
+	if (o->json == stdout) {
+		if (json_dumpf(o->doc, stdout, JSON_INDENT(2) |
+			       JSON_REAL_PRECISION(10)) ||
+		    fputc('\n', stdout) == EOF || fflush(stdout)) {
+			BM_ERR("writing JSON to stdout failed: %s",
+			       strerror(errno ? errno : EIO));
 			ret = -EIO;
-		if (o->json != stdout) {
-			if (fclose(o->json))
-				ret = -errno;
+		}
+	} else if (k->fd >= 0) {
+		FILE *m = open_memstream(&k->mem, &k->memlen);
+		bool bad = !m;
+
+		if (m) {
+			bad = json_dumpf(o->doc, m, JSON_INDENT(2) |
+					 JSON_REAL_PRECISION(10)) ||
+			      fputc('\n', m) == EOF;
+			bad |= fclose(m) != 0;
+		}
+		if (bad) {
+			ret = -ENOMEM;
+			BM_ERR("writing JSON file '%s' failed: %s", k->path,
+			       strerror(ENOMEM));
 		} else {
-			fflush(stdout);
+			ret = sink_commit(k);
 		}
 	}
-	if (o->csv && o->csv != stdout && fclose(o->csv))
-		ret = -errno;
-	if (ret)
-		BM_ERR("writing output failed: %s", strerror(-ret));
+	if (o->csv == stdout) {
+		if (fflush(stdout) && !ret) {
+			BM_ERR("writing CSV to stdout failed: %s",
+			       strerror(errno));
+			ret = -EIO;
+		}
+	} else if (o->csv) {
+		r = fclose(o->csv) ? -ENOMEM : sink_commit(&o->csv_sink);
+		if (r && !ret)
+			ret = r;
+	}
+	sink_drop(&o->json_sink);
+	sink_drop(&o->csv_sink);
 	json_decref(o->doc);
 	json_decref(o->csv_keys);
 	free(o->cols);

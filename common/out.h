@@ -13,7 +13,14 @@
  * With -J - or --csv - that format replaces the table on stdout.
  *
  * An existing output file is never overwritten: bm_out_open() refuses it
- * (-EEXIST, message printed; the tool exits 2).
+ * (-EEXIST, message printed; the tool exits 2), and so does bm_out_close()
+ * if the name appeared meanwhile (the results stay in the temporary file,
+ * named in the message). A file's content is kept in memory during the
+ * run and written at bm_out_close() to a temporary ".NAME.XXXXXX" in the
+ * same directory, fsync'ed, then renamed into place without replacing
+ * anything: a crash, a kill or a full disk leaves the file valid or absent,
+ * never truncated (a write error removes the temporary file and is
+ * reported: -ENOSPC, -EIO ...).
  *
  * meta is filled automatically: tool, version, git revision, argv, the
  * NCCL_*, CUDA_*, UCX_*, NETROOF_* environment, host, kernel, time (UTC);
@@ -42,7 +49,8 @@ struct bm_out_cfg {
 
 struct bm_out;
 
-/* Opens the output files (O_EXCL). tool/argv go into meta. */
+/* Checks the output names (absent, directory writable); creates nothing.
+ * tool/argv go into meta. */
 int bm_out_open(const struct bm_out_cfg *cfg, const char *tool, int argc,
 		char **argv, struct bm_out **out_p);
 
@@ -61,7 +69,9 @@ void bm_out_columns(struct bm_out *o, const struct bm_col *cols, size_t n);
 int  bm_out_row(struct bm_out *o, json_t *row);
 
 /* Writes the JSON document with status: errmsg NULL = success ("error":
- * null), else "error": errmsg. Frees o. Returns 0 or -errno (write). */
+ * null), else "error": errmsg; commits the files (see above). Frees o.
+ * Returns 0 or -errno (write failed, name taken meanwhile: message
+ * printed); tools must fold it into their exit status. */
 int bm_out_close(struct bm_out *o, const char *errmsg);
 
 /* Canonical text of a flat params object: "key=value\n", keys sorted, for

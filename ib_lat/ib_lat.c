@@ -63,6 +63,7 @@ enum {
 	KEY_LIST,
 	KEY_IBPORT,
 	KEY_CHECK,
+	KEY_CLIENTS,
 };
 
 static const struct bm_opt lat_opt_tab[] = {
@@ -87,6 +88,9 @@ static const struct bm_opt lat_opt_tab[] = {
 	{ "devices", KEY_DEVICES, NULL, "diagnose: RDMA devices, ports, MTUs, "
 	  "GIDs, PCIe, NIC-GPU paths, warnings, NCCL environment (-J: JSON)" },
 	{ "list", KEY_LIST, NULL, "list transports and whether they are built" },
+	{ "clients", KEY_CLIENTS, "N", "server: serve N clients one after "
+	  "another (0: until interrupted; default 1); one that comes during "
+	  "a run is refused as busy" },
 	BM_OPTS_SWEEP,
 	BM_OPTS_OOB,
 	BM_OPTS_OUT,
@@ -153,15 +157,36 @@ struct run {
 	struct bm_common cm;
 	const struct lat_transport_ops *tr;
 	bool		 compare;
+	long		 clients;	/* --clients: runs to serve, 0 no end */
 	struct bm_out	*out;
 };
+
+/* Options given that only one kind of test uses (parse() refuses them
+ * elsewhere instead of ignoring them). */
+enum {
+	GIVEN_VERBS = 1 << 0,	/* -d --ib-port -x -R -I --events */
+	GIVEN_BUSY  = 1 << 1,	/* --busy-poll */
+	GIVEN_WIN   = 1 << 2,	/* --window */
+	GIVEN_CLI   = 1 << 3,	/* --clients */
+};
+
+static const char *opt_name(int key)
+{
+	const struct bm_opt *o;
+
+	for (o = lat_opt_tab; o->name; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
 
 /* One transport over the whole sweep; p50 per size into p50 (compare). */
 static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 			 struct lat_ctx *c, double *p50)
 {
 	double *rtt = NULL;
-	size_t size, k = 0;
+	/* Once: a sweep may have up to BM_SWEEP_MAX_SIZES sizes. */
+	size_t size, k = 0, nsizes = bm_sweep_count(&r->cm.sweep);
 	struct bm_stats st;
 	const char *conn = !tr->rdma ? "tcp" :
 			   r->o.conn == LAT_CONN_RDMACM ? "rdma_cm" : "oob";
@@ -184,10 +209,9 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 		json_t *row;
 		uint64_t wrong0 = c->wrong;
 
-		if (bm_sweep_count(&r->cm.sweep) > 4 && !r->cm.quiet)
+		if (nsizes > 4 && !r->cm.quiet)
 			fprintf(stderr, "ib_lat: %s %zu bytes (%zu/%zu)\r",
-				tr->name, size, k + 1,
-				bm_sweep_count(&r->cm.sweep));
+				tr->name, size, k + 1, nsizes);
 		if (r->o.bw) {
 			double secs = 0;
 
@@ -211,6 +235,8 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 		ret = tr->pingpong(c, size, r->cm.warmup, r->cm.iters, rtt);
 		if (ret)
 			goto out;
+		if (k == 0)
+			bm_fault("measure");
 		if (c->server)
 			continue;
 		ret = bm_stats_compute(rtt, r->cm.iters, &st);
@@ -229,8 +255,9 @@ static int run_transport(struct run *r, const struct lat_transport_ops *tr,
 			p50[k] = st.p50 * tr->lat_scale;
 		bm_out_row(r->out, row);
 	}
-	if (bm_sweep_count(&r->cm.sweep) > 4 && !r->cm.quiet)
+	if (nsizes > 4 && !r->cm.quiet)
 		fprintf(stderr, "\n");
+	bm_fault("teardown");
 	ret = bm_oob_barrier(c->oob);
 out:
 	free(rtt);
@@ -242,11 +269,14 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 {
 	struct bm_getopt g;
 	const char *tname = "write";
+	char cpus[256];
+	unsigned given = 0;
 	long l;
 	int c, ret = 0;
 
 	r->o = (struct lat_opts){ .gid_index = -1, .inline_size = -1,
 				  .ib_port = 1, .window = 64, .cpu = -1 };
+	r->clients = 1;
 	r->cm = BM_COMMON_INIT(2, 2, 1000, 100, BM_OOB_DEFAULT_PORT);
 	if (bm_getopt_init(&g, lat_opt_tab))
 		return -ENOMEM;
@@ -256,6 +286,8 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			continue;
 		if (ret < 0)
 			goto usage;
+		if (strchr("dxRI", c) || c == KEY_IBPORT || c == KEY_EVENTS)
+			given |= GIVEN_VERBS;
 		switch (c) {
 		case 't':
 			tname = optarg;
@@ -286,6 +318,7 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			break;
 		case KEY_BUSY:
 			r->o.busy_poll = true;
+			given |= GIVEN_BUSY;
 			break;
 		case KEY_BW:
 			r->o.bw = true;
@@ -294,6 +327,7 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			if (bm_parse_int(optarg, 1, 256, &l))
 				goto bad;
 			r->o.window = (unsigned)l;
+			given |= GIVEN_WIN;
 			break;
 		case KEY_COMPARE:
 			r->compare = true;
@@ -302,12 +336,25 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			r->o.check = true;
 			break;
 		case KEY_CPU:
-			if (!strcmp(optarg, "none"))
+			if (!strcmp(optarg, "none")) {
 				r->o.cpu = -2;
-			else if (bm_parse_int(optarg, 0, 4095, &l))
+				break;
+			}
+			ret = bm_parse_cpu(optarg, &r->o.cpu, cpus, sizeof(cpus));
+			if (ret == -ERANGE) {
+				fprintf(stderr, "ib_lat: --cpu %s: no such CPU here "
+					"(CPUs this process may use: %s)\n",
+					optarg, cpus);
+				goto usage;
+			}
+			if (ret)
 				goto bad;
-			else
-				r->o.cpu = (int)l;
+			break;
+		case KEY_CLIENTS:
+			if (bm_parse_int(optarg, 0, 1000000, &l))
+				goto bad;
+			r->clients = l;
+			given |= GIVEN_CLI;
 			break;
 		case KEY_DEVICES:
 			*devices = true;
@@ -367,13 +414,35 @@ static int parse(struct run *r, int argc, char **argv, bool *devices)
 			"(no completion to wait for); use -t send or read\n");
 		goto usage;
 	}
+	/* Options that would be ignored are refused, so a typo'd run does
+	 * not measure something else than asked. */
+	if ((given & GIVEN_VERBS) && r->tr == &lat_tcp_ops) {
+		fprintf(stderr, "ib_lat: -d, --ib-port, -x, -R, -I and --events "
+			"are for the verbs tests (-t write|send|read), not -t "
+			"tcp\n");
+		goto usage;
+	}
+	if ((given & GIVEN_BUSY) && r->tr != &lat_tcp_ops && !r->compare) {
+		fprintf(stderr, "ib_lat: --busy-poll is for TCP (-t tcp, or "
+			"the TCP half of --compare)\n");
+		goto usage;
+	}
+	if ((given & GIVEN_WIN) && !r->o.bw) {
+		fprintf(stderr, "ib_lat: --window is for --bw\n");
+		goto usage;
+	}
+	if ((given & GIVEN_CLI) && r->o.host) {
+		fprintf(stderr, "ib_lat: --clients is for the server (no "
+			"SERVER argument)\n");
+		goto usage;
+	}
 	bm_getopt_free(&g);
 	r->o.max_size = r->cm.sweep.max;
 	r->o.timeout_ms = r->cm.timeout_ms;
 	r->o.cm_port = (uint16_t)(r->cm.port + 1);
 	return 0;
 bad:
-	fprintf(stderr, "ib_lat: bad value '%s' for -%c\n", optarg, c < 256 ? c : '-');
+	fprintf(stderr, "ib_lat: bad value '%s' for --%s\n", optarg, opt_name(c));
 usage:
 	bm_getopt_free(&g);
 	fprintf(stderr, "Try 'ib_lat --help'.\n");
@@ -428,7 +497,8 @@ int main(int argc, char **argv)
 	char *ptext = NULL, pin[256];
 	double *p50_rdma = NULL, *p50_tcp = NULL;
 	json_t *params;
-	int ret, ex;
+	long served = 0;
+	int ret, ex, first_ex = 0;
 
 	bm_log_init("ib_lat", -1);
 	if (parse(&r, argc, argv, &devices))
@@ -478,25 +548,29 @@ int main(int argc, char **argv)
 				   .host = r.o.host, .bind = r.cm.bind,
 				   .port = r.cm.port,
 				   .timeout_ms = r.cm.timeout_ms,
+				   /* A server waits for its client as long
+				    * as it takes (perftest does); a client
+				    * that connects must then keep time. */
+				   .wait_ms = c.server ? -1 : 0,
 				   .tool = "ib_lat", .params = ptext };
+next_client:
 	if (c.server && !r.cm.quiet)
-		fprintf(stderr, "ib_lat: server waiting on port %u (%s)\n",
-			r.cm.port, r.tr->name);
-	if (c.server) {
-		/* Wait for a client as long as it takes (perftest does). */
-		do {
-			ret = bm_oob_open(&ocf, &c.oob);
-		} while (ret == -ETIMEDOUT && !lat_stop);
-	} else {
-		ret = bm_oob_open(&ocf, &c.oob);
-	}
+		fprintf(stderr, "ib_lat: server waiting on %s port %u (%s)\n",
+			r.cm.bind ? r.cm.bind : "every address", r.cm.port,
+			r.tr->name);
+	ret = bm_oob_open(&ocf, &c.oob);
 	if (ret) {
 		if (!lat_stop)
 			BM_ERR("bootstrap with %s port %u failed: %s",
 			       r.o.host ? r.o.host : "client", r.cm.port,
 			       ret == BM_OOB_EMISMATCH ?
-			       "parameters differ (see above)" : strerror(-ret));
-		ex = BM_EXIT_FAIL;
+			       "parameters differ (see above)" :
+			       ret == BM_OOB_EBUSY ? "the server is busy" :
+			       strerror(-ret));
+		ex = lat_stop ? BM_EXIT_FAIL : bm_exit_of(ret);
+		if (c.server && !lat_stop && ex == BM_EXIT_FAIL &&
+		    (!r.clients || served + 1 < r.clients))
+			goto next_run;	/* a bad client does not end --clients */
 		goto out_close_out;
 	}
 	pin_near(&r, &c, pin, sizeof(pin));
@@ -551,15 +625,33 @@ int main(int argc, char **argv)
 		ex = ret ? BM_EXIT_FAIL : BM_EXIT_OK;
 	}
 	bm_oob_close(c.oob);
+	c.oob = NULL;
 	c.priv = NULL;
-	bm_out_close(r.out, ex ? (bm_log_last_error() ? bm_log_last_error() :
-				  "failed") : NULL);
-	free(ptext);
 	free(p50_rdma);
 	free(p50_tcp);
+	p50_rdma = p50_tcp = NULL;
+next_run:
+	if (ex && !first_ex)
+		first_ex = ex;
+	if (c.server && !lat_stop && (!r.clients || ++served < r.clients)) {
+		c.wrong = 0;
+		ret = r.tr->open && !c.priv ? r.tr->open(&c) : 0;
+		if (!ret)
+			goto next_client;
+		ex = exit_of(ret);
+		goto out_close_out;
+	}
+	ex = first_ex;
+	ret = bm_out_close(r.out, ex ? (bm_log_last_error() ?
+				       bm_log_last_error() : "failed") : NULL);
+	if (ret && !ex)
+		ex = bm_exit_of(ret);
+	free(ptext);
 	return ex;
 
 out_close_out:
+	if (!ex)
+		ex = first_ex;
 	bm_out_close(r.out, bm_log_last_error() ? bm_log_last_error() : "failed");
 out_close_tr:
 	free(ptext);

@@ -27,6 +27,29 @@ static int resolve(const char *const *env, int r, int n, const char *peer,
 	return bm_launch_resolve(r, n, peer, 29500, fake_env, l);
 }
 
+/* Every host of a list, comma-joined ("" on error), and the count. */
+static const char *expand(const char *list, size_t *n_p)
+{
+	static char out[4096];
+	char h[BM_HOST_MAX];
+	size_t n = 0, i, o = 0;
+
+	out[0] = '\0';
+	*n_p = 0;
+	if (bm_hostlist_count(list, &n))
+		return out;
+	for (i = 0; i < n && o < sizeof(out) - BM_HOST_MAX; i++) {
+		if (bm_hostlist_nth(list, i, h, sizeof(h)))
+			return "(nth failed)";
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s",
+				      i ? "," : "", h);
+	}
+	if (bm_hostlist_nth(list, n, h, sizeof(h)) != -ENOENT)
+		return "(no end)";
+	*n_p = n;
+	return out;
+}
+
 int main(void)
 {
 	struct bm_launch l;
@@ -116,6 +139,96 @@ int main(void)
 		EXPECT_EQ(resolve(junk, -1, -1, NULL, &l), -EINVAL);
 		EXPECT_EQ(resolve(noaddr, 1, -1, NULL, &l), -EINVAL);
 		EXPECT_EQ(resolve(noaddr, 0, 2, "nohostport", &l), -EINVAL);
+		/* Found by fuzz_launch_env: options past the bootstrap's
+		 * 16-bit ranks were taken as they came. */
+		EXPECT_EQ(resolve(noaddr, 0, 70000, NULL, &l), -EINVAL);
+		EXPECT_EQ(resolve(noaddr, 0, 65535, NULL, &l), 0);
+	}
+	/* Slurm host lists, by hand. */
+	{
+		static const struct {
+			const char *list, *hosts;
+			size_t n;
+		} good[] = {
+			{ "gb10-[01-04,07],spark[1-2]",
+			  "gb10-01,gb10-02,gb10-03,gb10-04,gb10-07,spark1,spark2", 7 },
+			{ "node1", "node1", 1 },
+			{ "a,b.example.org,c_d", "a,b.example.org,c_d", 3 },
+			{ "n[8-10]", "n8,n9,n10", 3 },
+			{ "n[08-10]", "n08,n09,n10", 3 },
+			{ "n[098-100]", "n098,n099,n100", 3 },
+			{ "rack[1-2]-n[01-02]",
+			  "rack1-n01,rack1-n02,rack2-n01,rack2-n02", 4 },
+			{ "[1-3]", "1,2,3", 3 },
+			{ "n[1-2]x,h-[5]", "n1x,n2x,h-5", 3 },
+			{ "n[3,1-2]", "n3,n1,n2", 3 },
+			{ "n[0]", "n0", 1 },
+		};
+		static const char *const bad[] = {
+			"", ",", "a,", ",a", "a,,b", "n[", "n[]", "n[1-]",
+			"n[-1]", "n[2-1]", "n[1,]", "n[a]", "n]1", "n[1[2]]",
+			"a b", "n[1-2", "n[1-2]]", "a;rm -rf /", "n\n1",
+		};
+		char h[BM_HOST_MAX], longname[400];
+		size_t i, n;
+
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			EXPECT_STREQ(expand(good[i].list, &n), good[i].hosts);
+			EXPECT_EQ(n, good[i].n);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			EXPECT_EQ(bm_hostlist_count(bad[i], &n), -EINVAL);
+			EXPECT_EQ(bm_hostlist_nth(bad[i], 0, h, sizeof(h)),
+				  -EINVAL);
+		}
+		EXPECT_EQ(bm_hostlist_count("n[1234567890]", &n), -ERANGE);
+		EXPECT_EQ(bm_hostlist_count("n[0-99999999]", &n), -ERANGE);
+		EXPECT_EQ(bm_hostlist_count("a[0-9999]b[0-9999]", &n), -ERANGE);
+		EXPECT_EQ(bm_hostlist_nth("a[0-9999]b[0-999]", 9999999, h,
+					  sizeof(h)), 0);
+		EXPECT_STREQ(h, "a9999b999");
+		memset(longname, 'x', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		EXPECT_EQ(bm_hostlist_count(longname, &n), -ERANGE);
+		EXPECT_EQ(bm_hostlist_nth("gb10-[01-04]", 0, h, 7), -ERANGE);
+		EXPECT_EQ(bm_hostlist_nth("gb10-[01-04]", 0, h, 8), 0);
+		EXPECT_STREQ(h, "gb10-01");
+	}
+	/* Under Slurm, rank 0 is the first node of the step's list. */
+	{
+		const char *e[] = { "SLURM_PROCID=2", "SLURM_NTASKS=4",
+				    "SLURM_JOB_NODELIST=big[01-99]",
+				    "SLURM_NODELIST=gb10-[03-04],spark1", NULL };
+		const char *step[] = { "SLURM_PROCID=1", "SLURM_NTASKS=2",
+				       "SLURM_STEP_NODELIST=spark[2-3]",
+				       "SLURM_NODELIST=gb10-[03-04]",
+				       "MASTER_PORT=7000", NULL };
+		const char *job[] = { "SLURM_PROCID=1", "SLURM_NTASKS=2",
+				      "SLURM_JOB_NODELIST=big[07-09]", NULL };
+		const char *ma[] = { "SLURM_PROCID=1", "SLURM_NTASKS=2",
+				     "SLURM_NODELIST=gb10-[03-04]",
+				     "MASTER_ADDR=head", NULL };
+		const char *junk[] = { "SLURM_PROCID=1", "SLURM_NTASKS=2",
+				       "SLURM_NODELIST=gb10-[03-", NULL };
+		const char *notslurm[] = { "RANK=1", "WORLD_SIZE=2",
+					   "SLURM_NODELIST=gb10-[03-04]", NULL };
+
+		EXPECT_EQ(resolve(e, -1, -1, NULL, &l), 0);
+		EXPECT_STREQ(l.host, "gb10-03");
+		EXPECT_EQ(l.port, 29500);
+		EXPECT_STREQ(l.peer_from, "SLURM_NODELIST");
+		EXPECT_EQ(resolve(step, -1, -1, NULL, &l), 0);
+		EXPECT_STREQ(l.host, "spark2");
+		EXPECT_EQ(l.port, 7000);
+		EXPECT_STREQ(l.peer_from, "SLURM_STEP_NODELIST");
+		EXPECT_EQ(resolve(job, -1, -1, NULL, &l), 0);
+		EXPECT_STREQ(l.host, "big07");
+		EXPECT_EQ(resolve(ma, -1, -1, NULL, &l), 0);
+		EXPECT_STREQ(l.host, "head");
+		EXPECT_STREQ(l.peer_from, "MASTER_ADDR");
+		EXPECT_EQ(resolve(junk, -1, -1, NULL, &l), -EINVAL);
+		EXPECT(strstr(bm_log_last_error(), "SLURM_NODELIST") != NULL);
+		EXPECT_EQ(resolve(notslurm, -1, -1, NULL, &l), -EINVAL);
 	}
 	EXPECT_EQ(bm_parse_hostport("h:80", host, sizeof(host), &port), 0);
 	EXPECT_STREQ(host, "h");

@@ -301,5 +301,124 @@ int main(void)
 			  1);
 		EXPECT_STREQ(d, "c: here (absent), peer 9");
 	}
+	/* 13. Once both ranks are in, a third connection is refused as busy
+	 * (clear error on its side) and the run goes on. */
+	oob = server(2, PARAMS, 3000, &port);
+	p1 = spawn_rank(1, 2, port, PARAMS, false);
+	EXPECT_EQ(bm_oob_accept(oob), 0);
+	EXPECT_EQ(wait_status(p1), 0);
+	{
+		struct bm_oob_cfg c = cfg(1, 2, port, PARAMS, 2000);
+		struct bm_oob *extra = NULL;
+
+		t0 = bm_now_ns();
+		EXPECT_EQ(bm_oob_open(&c, &extra), BM_OOB_EBUSY);
+		EXPECT(bm_now_ns() - t0 < 1500000000ull);
+		EXPECT(strstr(bm_log_last_error(), "busy") != NULL);
+		EXPECT_EQ(bm_exit_of(BM_OOB_EBUSY), 1);
+		/* A different tool or other parameters are refused the same
+		 * way: the busy reply says nothing about the run. */
+		c.params = "iters=1\n";
+		EXPECT_EQ(bm_oob_open(&c, &extra), BM_OOB_EBUSY);
+	}
+	bm_oob_close(oob);
+
+	/* 14. During the accept, a second claim on a rank that is taken is
+	 * refused and the accept goes on for the rank still missing. */
+	oob = server(3, PARAMS, 3000, &port);
+	p1 = spawn_rank(1, 3, port, PARAMS, false);
+	usleep(300000);
+	p2 = spawn_rank(1, 3, port, PARAMS, false);
+	{
+		pid_t p3;
+
+		usleep(300000);
+		p3 = spawn_rank(2, 3, port, PARAMS, false);
+		EXPECT_EQ(bm_oob_accept(oob), 0);
+		EXPECT_EQ(wait_status(p3), 0);
+	}
+	EXPECT_EQ(wait_status(p1), 0);
+	EXPECT_EQ(wait_status(p2), -BM_OOB_EMISMATCH);
+	bm_oob_close(oob);
+
+	/* 15. wait_ms < 0: rank 0 waits for its first peer past timeout_ms
+	 * (a server waiting for a client), then the usual deadlines. */
+	{
+		struct bm_oob_cfg c = cfg(0, 2, 0, PARAMS, 200);
+
+		c.wait_ms = -1;
+		EXPECT_EQ(bm_oob_listen(&c, &oob, &port), 0);
+		p1 = fork();
+		if (p1 == 0) {
+			struct bm_oob_cfg k = cfg(1, 2, port, PARAMS, 2000);
+			struct bm_oob *o2;
+
+			usleep(700000);
+			_exit(-bm_oob_open(&k, &o2) & 0xff);
+		}
+		EXPECT_EQ(bm_oob_accept(oob), 0);
+		EXPECT_EQ(wait_status(p1), 0);
+		bm_oob_close(oob);
+	}
+
+	/* 16. A frame longer than the receiver's buffer is refused from its
+	 * length: nothing of it is read, nothing allocated. */
+	{
+		int sv[2];
+		struct bm_oob *a = NULL, *b = NULL;
+
+		EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		p1 = fork();
+		if (p1 == 0) {
+			struct bm_oob_cfg k = cfg(1, 2, 1, PARAMS, 2000);
+			char big[100] = "x";
+
+			close(sv[0]);
+			if (bm_oob_attach(&k, sv[1], &b))
+				_exit(1);
+			_exit(bm_oob_send(b, 0, big, sizeof(big)) ? 2 : 0);
+		}
+		close(sv[1]);
+		{
+			struct bm_oob_cfg k = cfg(0, 2, 0, PARAMS, 2000);
+			char buf[64];
+			size_t got = 0;
+
+			EXPECT_EQ(bm_oob_attach(&k, sv[0], &a), 0);
+			EXPECT_EQ(bm_oob_recv(a, 1, buf, sizeof(buf), &got),
+				  -EMSGSIZE);
+			EXPECT_EQ(got, 0);
+			EXPECT(strstr(bm_log_last_error(), "longer") != NULL);
+		}
+		EXPECT_EQ(wait_status(p1), 0);
+		bm_oob_close(a);
+	}
+	/* 17. Found by fuzz_oob_preamble: a request carrying a reply's
+	 * status is malformed, not taken as a good hello. */
+	{
+		struct bm_oob_hello h = { .rank = 1, .nranks = 2,
+					  .status = BM_OOB_TOOL,
+					  .params = PARAMS,
+					  .params_len = strlen(PARAMS) };
+		struct bm_oob_cfg k = cfg(0, 2, 0, PARAMS, 1000);
+		unsigned char wire[256];
+		struct bm_oob *a = NULL;
+		uint32_t be;
+		size_t len;
+		int sv[2];
+
+		snprintf(h.tool, sizeof(h.tool), TOOL);
+		bm_oob_preamble_format(wire);
+		EXPECT_EQ(bm_oob_hello_format(&h, wire + 12, sizeof(wire) - 12,
+					      &len), 0);
+		be = htobe32((uint32_t)len);
+		memcpy(wire + 8, &be, 4);
+		EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		EXPECT_EQ(write(sv[1], wire, 12 + len), (ssize_t)(12 + len));
+		EXPECT_EQ(bm_oob_attach(&k, sv[0], &a), -EPROTO);
+		EXPECT(strstr(bm_log_last_error(), "status") != NULL);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	return TEST_DONE();
 }

@@ -147,6 +147,77 @@ int main(void)
 		EXPECT_EQ(c.sweep.min, 2);	/* -a was parsed before */
 		EXPECT_EQ(c.sweep.max, 8 << 20);
 	}
+	/* What the order of options used to decide silently is refused. */
+	{
+		char *bad[][5] = { { "x", "-s", "64", "-b", "8" },
+				   { "x", "-b", "8", "-s", "64" },
+				   { "x", "-a", "-s", "64", NULL },
+				   { "x", "-f", "2", "-i", "8" },
+				   { "x", "-i", "8", "-a", NULL },
+				   { "x", "-b", "1", "-i", "1" } /* 1..8 B ok */,
+				   { "x", "-J", "o", "--csv", "o" } };
+		int want[] = { -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, 0,
+			       -EINVAL };
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *argv[6] = { bad[i][0], bad[i][1], bad[i][2],
+					  bad[i][3], bad[i][4], NULL };
+			int argc = bad[i][4] ? 5 : 4;
+
+			c = BM_COMMON_INIT(2, 8, 1000, 100, 18515);
+			EXPECT_EQ(parse(argc, argv, &c, &t, &events), want[i]);
+		}
+	}
+	/* A sweep of a million sizes is refused, not run for a day. */
+	{
+		char *argv[] = { "x", "-b", "1", "-e", "1M", "-i", "1", NULL };
+
+		c = BM_COMMON_INIT(2, 8, 1000, 100, 18515);
+		EXPECT_EQ(parse(7, argv, &c, &t, &events), -EINVAL);
+	}
+	/* A factor too small to move off 2 B still steps: 2 3 4 5 7 9. */
+	{
+		struct bm_sweep sw = { .min = 2, .max = 9, .factor = 1.4 };
+
+		EXPECT_EQ(bm_sweep_next(&sw, 2), 3);
+		EXPECT_EQ(bm_sweep_next(&sw, 5), 7);
+		EXPECT_EQ(bm_sweep_count(&sw), 6);
+		sw = (struct bm_sweep){ .min = 1, .max = SIZE_MAX,
+					.factor = 1e300 };
+		EXPECT_EQ(bm_sweep_next(&sw, 1), SIZE_MAX);
+		EXPECT_EQ(bm_sweep_next(&sw, SIZE_MAX), 0);
+	}
+	/* Blanks are not numbers; what bm_fmt_size prints reads back. */
+	{
+		long l;
+		double d;
+
+		EXPECT_EQ(bm_parse_int(" 5", 0, 9, &l), -EINVAL);
+		EXPECT_EQ(bm_parse_double(" 5", &d), -EINVAL);
+		EXPECT_EQ(bm_parse_double("nan", &d), -EINVAL);
+		EXPECT_EQ(bm_parse_size("4 KiB", &v), 0);
+		EXPECT_EQ(v, 4096);
+		EXPECT_EQ(bm_parse_size("4 ", &v), -EINVAL);
+		EXPECT_EQ(bm_parse_size("4  K", &v), -EINVAL);
+		EXPECT_EQ(bm_parse_size(bm_fmt_size(3u << 20, buf, sizeof(buf)),
+					&v), 0);
+		EXPECT_EQ(v, 3u << 20);
+	}
+	/* --cpu: a CPU this process may run on, else -ERANGE and the list. */
+	{
+		char avail[256] = "";
+		int cpu = -1;
+
+		EXPECT_EQ(bm_parse_cpu("0", &cpu, avail, sizeof(avail)), 0);
+		EXPECT_EQ(cpu, 0);
+		EXPECT(avail[0] == '0');
+		EXPECT_EQ(bm_parse_cpu("4000", &cpu, avail, sizeof(avail)),
+			  -ERANGE);
+		EXPECT_EQ(bm_parse_cpu("x", &cpu, avail, sizeof(avail)), -EINVAL);
+		EXPECT_EQ(bm_parse_cpu("-1", &cpu, avail, sizeof(avail)),
+			  -ERANGE);
+	}
 	/* --help lists every option with its argument. */
 	{
 		char *txt = NULL;

@@ -112,6 +112,67 @@ int main(void)
 
 	unlink(jpath);
 	unlink(cpath);
-	rmdir(dir);
+
+	/* During the run only the locked .part exists; the final name comes
+	 * at close, complete. A .part a killed run left is reused. */
+	{
+		char part[160], other[160];
+		json_t *d;
+		FILE *f;
+
+		snprintf(part, sizeof(part), "%s/.out.json.part", dir);
+		f = fopen(part, "w");
+		fputs("{ \"truncated", f);	/* what a killed run left */
+		fclose(f);
+		cfg.csv_path = NULL;
+		EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o), 0);
+		EXPECT(access(jpath, F_OK) != 0);
+		EXPECT(access(part, F_OK) == 0);
+		EXPECT_EQ(bm_out_row(o, json_pack("{si}", "size", 1)), 0);
+		EXPECT_EQ(bm_out_close(o, NULL), 0);
+		EXPECT(access(part, F_OK) != 0);
+		d = json_load_file(jpath, 0, &jerr);
+		EXPECT(d != NULL && json_is_null(json_object_get(d, "error")));
+		json_decref(d);
+		unlink(jpath);
+
+		/* The name appears meanwhile: not overwritten; the results
+		 * stay in the .part, which the message names. */
+		EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o), 0);
+		f = fopen(jpath, "w");
+		fputs("keep", f);
+		fclose(f);
+		EXPECT_EQ(bm_out_close(o, NULL), -EEXIST);
+		EXPECT(strstr(bm_log_last_error(), ".out.json.part") != NULL);
+		txt = slurp(jpath);
+		EXPECT_STREQ(txt, "keep");
+		free(txt);
+		d = json_load_file(part, 0, &jerr);
+		EXPECT(d != NULL);
+		json_decref(d);
+		unlink(part);
+		unlink(jpath);
+
+		/* A planted symlink as the .part is refused, its target
+		 * untouched. */
+		snprintf(other, sizeof(other), "%s/victim", dir);
+		f = fopen(other, "w");
+		fputs("precious", f);
+		fclose(f);
+		EXPECT_EQ(symlink(other, part), 0);
+		EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o), -EEXIST);
+		txt = slurp(other);
+		EXPECT_STREQ(txt, "precious");
+		free(txt);
+		unlink(part);
+		unlink(other);
+
+		/* No such directory: refused at open, nothing created. */
+		cfg.json_path = "/nonexistent-netroof-dir/x.json";
+		EXPECT_EQ(bm_out_open(&cfg, "tool", 3, argv, &o), -ENOENT);
+		cfg.json_path = "";
+		EXPECT(bm_out_open(&cfg, "tool", 3, argv, &o) < 0);
+	}
+	EXPECT_EQ(rmdir(dir), 0);	/* nothing left behind */
 	return TEST_DONE();
 }

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared bits of the libFuzzer targets (tests/fuzz/fuzz_NAME.c). Each
+ * target defines LLVMFuzzerTestOneInput() and checks invariants with
+ * FUZZ_CHECK, which aborts (a crash libFuzzer saves) when one breaks.
+ * The library's own messages go to stderr; scripts/fuzz.sh runs with
+ * -close_fd_mask=3 so they cost nothing (sanitizer reports still show).
+ */
+#ifndef NETROOF_FUZZ_H
+#define NETROOF_FUZZ_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(cond)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: invariant broken: %s\n",      \
+				__FILE__, __LINE__, #cond);                    \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+/* The input as a NUL-terminated string (caller frees). */
+static inline char *fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+/* Splits a copy of the input at NUL bytes into argv[1..] (argv[0] is
+ * "fuzz"), at most max - 1 entries; returns argc. *buf_p to free. */
+static inline int fuzz_argv(const uint8_t *data, size_t size, char **argv,
+			    int max, char **buf_p)
+{
+	char *buf = malloc(size + 1), *p;
+	int argc = 1;
+
+	if (!buf)
+		abort();
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	argv[0] = "fuzz";
+	for (p = buf; argc < max - 1 && p <= buf + size; p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	*buf_p = buf;
+	return argc;
+}
+
+#endif
