@@ -5,7 +5,7 @@
  * on the network profile (netprof.h: measured curves, else the link model
  * of netmodel.h), with a record of every collective for the breakdown.
  *
- * What vLLM sends per decoded token at batch 1 (research notes cite
+ * What vLLM sends per decoded token at batch 1 (sim/research/vllm.md cites
  * vLLM v0.16.0 file:line):
  *   TP=n and EP with TP=n (no data parallel): the same collectives. EP only
  *     changes which ranks hold which experts (FusedMoEParallelConfig.make:
