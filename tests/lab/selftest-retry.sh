@@ -8,17 +8,7 @@
 #   selftest-retry.sh PATH-TO-lab
 set -u
 lab=${1:?usage: selftest-retry.sh PATH-TO-lab}
-fails=0
-check()
-{
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
-has() { grep -q -- "$2" <<< "$1" && echo yes || echo no; }
+. "$(dirname "${BASH_SOURCE[0]}")/selftest-lib.sh"
 
 "$lab" up
 rc=$?
@@ -35,13 +25,14 @@ check "the retry is announced" "$(has "$out" 'pair: RETRY: the client got RDMA_C
 check "the verdict names the retry" "$(has "$out" 'pair: OK (.* s, after one retry')" yes
 check "no netem left on node A" "$("$lab" run A -- tc qdisc show dev eth0 | grep -c netem)" 0
 
+# The failing pairs below need no 10 s of grace for their server.
 rm -f "$flag"
-out=$("$lab" pair --wait-port 18515 --server "$srv" --client "$cli" 2>&1)
+out=$(LAB_PAIR_GRACE=2 "$lab" pair --wait-port 18515 --server "$srv" --client "$cli" 2>&1)
 check "without --retry-rejected: pair fails" $? 1
 check "without --retry-rejected: no retry" "$(has "$out" 'pair: RETRY')" no
 
-out=$("$lab" pair --wait-port 18515 --retry-rejected --server "$srv" \
-	--client 'echo not rejected; exit 3' 2>&1)
+out=$(LAB_PAIR_GRACE=2 "$lab" pair --wait-port 18515 --retry-rejected \
+	--server "$srv" --client 'echo not rejected; exit 3' 2>&1)
 check "another failure is not retried: pair fails" $? 1
 check "another failure is not retried: no retry" "$(has "$out" 'pair: RETRY')" no
 rm -f "$flag"
