@@ -471,7 +471,7 @@ static json_t *params_json(struct run *r)
  * connection leaves from. */
 static void pin_near(struct run *r, struct lat_ctx *c, char *pin, size_t len)
 {
-	char bus[32] = "", ifname[64] = "", ip[96], what[128];
+	char bus[32] = "", ifname[64] = "", ip[96], what[192];
 
 	if (c->dev_name[0]) {
 		snprintf(bus, sizeof(bus), "%s", c->dev_pci);

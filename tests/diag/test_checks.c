@@ -398,6 +398,83 @@ static void nccl_scope(void)
 	diag_report_free(r);
 }
 
+/* The other device checks: one half usable, a shared netdev, GIDs at
+ * different indexes, a GPU on another NUMA node, a slow netdev; and where
+ * the text puts them. */
+static void more_findings(void)
+{
+	const struct diag_scope s = { .groups = DIAG_G_DEVICES };
+	struct diag_facts *f = gb10();
+	struct diag_report *r;
+	const struct diag_finding *x;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mf;
+
+	/* rocep1s0f0 (dev 2) down: port 0 has one usable half */
+	f->devs[2].usable = false;
+	f->devs[2].port = 0;
+	f->devs[2].ports[0].active = false;
+	snprintf(f->devs[2].ports[0].state, 64, "1: DOWN");
+	/* rocep1s0f1 (dev 3) over dev 0's netdev, usable at GID index 1 */
+	snprintf(f->devs[3].netdev, 64, "enP2p1s0f0np0");
+	f->devs[3].usable = true;
+	f->devs[3].port = 1;
+	f->devs[3].gid = 1;
+	f->devs[3].ports[0].active = true;
+	f->gpus[0].numa = 1;
+	f->devs[0].ports[0].speed_mbps = 100000;
+	EXPECT_EQ(diag_run(f, &s, &r), 0);
+	x = find(r, "one_half_usable");
+	EXPECT(x && !strcmp(x->message, "roceP2p1s0f0 and rocep1s0f0 are two "
+			    "halves of one port but only roceP2p1s0f0 is usable: "
+			    "about half the link's bandwidth"));
+	EXPECT(x && x->device[0] == '\0' && x->at == DIAG_AT_PAIR);
+	EXPECT_EQ(count(r, "shared_netdev", NULL), 1);
+	EXPECT_EQ(count(r, "gid_index_differs", NULL), 1);
+	EXPECT_EQ(r->env.gid_index, -1);
+	EXPECT_STREQ(r->env.ib_hca, "roceP2p1s0f0:1,rocep1s0f1:1");
+	EXPECT_EQ(count(r, "gpu_other_numa", NULL), 4);
+	EXPECT_EQ(count(r, "netdev_speed_below_nic", "roceP2p1s0f0"), 1);
+	x = find(r, "netdev_speed_below_nic");
+	EXPECT(x && strstr(x->message, "enP2p1s0f0np0 runs at 100 Gb/s, below "
+			   "the 200 Gb/s it supports"));
+	/* and port 1's halves, now that rocep1s0f1 is usable */
+	EXPECT_EQ(count(r, "one_half_usable", NULL), 2);
+	/* pairs in (i, j) order after the devices, the GID finding last */
+	EXPECT_STREQ(r->f[r->nf - 1].code, "gid_index_differs");
+	EXPECT_STREQ(r->f[r->nf - 2].code, "one_half_usable");
+	EXPECT_EQ(r->f[r->nf - 2].dev, 1);
+	EXPECT_STREQ(r->f[r->nf - 3].code, "shared_netdev");
+	EXPECT_STREQ(r->f[r->nf - 4].code, "one_half_usable");
+	EXPECT_EQ(r->f[r->nf - 4].dev, 0);
+	mf = open_memstream(&text, &len);
+	diag_print(r, mf);
+	fclose(mf);
+	EXPECT(strstr(text, "  GPU 000f:01:00.0: NODE (same NUMA node, across "
+		      "host bridges), GPU NUMA node 1\n  WARNING: roceP2p1s0f0 "
+		      "is on another NUMA node (0) than GPU 000f:01:00.0 (1)"));
+	EXPECT(strstr(text, "    netdev enP2p1s0f0np0: 100 Gb/s (NIC supports "
+		      "up to 200 Gb/s)\n  WARNING: roceP2p1s0f0 port 1: "
+		      "enP2p1s0f0np0 runs at 100 Gb/s"));
+	EXPECT(strstr(text, "# roceP2p1s0f0 and rocep1s0f0: one physical port "
+		      "over two PCIe links (0002:01:00.0, 0000:01:00.0)\n  "
+		      "WARNING: roceP2p1s0f0 and rocep1s0f0 are two halves"));
+	EXPECT(strstr(text, "  WARNING: roceP2p1s0f0 and rocep1s0f1 both run "
+		      "over netdev enP2p1s0f0np0: pick one with -d and "
+		      "NCCL_IB_HCA\n# roceP2p1s0f1 and rocep1s0f1: one physical "
+		      "port over two PCIe links (0002:01:00.1, 0000:01:00.1)\n"
+		      "  WARNING: roceP2p1s0f1 and rocep1s0f1 are two halves of "
+		      "one port but only rocep1s0f1 is usable: about half the "
+		      "link's bandwidth\n  WARNING: the usable devices have "
+		      "their RoCE v2 IPv4 GID at different indexes"));
+	EXPECT(strstr(text, "export NCCL_IB_HCA=roceP2p1s0f0:1,rocep1s0f1:1\n"
+		      "export NCCL_SOCKET_IFNAME=enP2p1s0f0np0\n"));
+	EXPECT(!strstr(text, "NCCL_IB_GID_INDEX="));
+	free(text);
+	diag_report_free(r);
+}
+
 /* No RDMA device at all: sockets, nothing to find. */
 static void no_device(void)
 {
@@ -429,6 +506,7 @@ int main(void)
 	pure_rules();
 	devices_scope();
 	nccl_scope();
+	more_findings();
 	no_device();
 	return TEST_DONE();
 }

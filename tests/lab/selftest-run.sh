@@ -4,16 +4,7 @@
 #   selftest-run.sh PATH-TO-lab
 set -u
 lab=${1:?usage: selftest-run.sh PATH-TO-lab}
-fails=0
-check()
-{
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/selftest-lib.sh"
 
 "$lab" up
 rc=$?
