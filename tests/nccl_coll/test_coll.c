@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bm_test.h"
 #include "config.h"
@@ -139,7 +140,7 @@ static void test_presets(void)
 	long total_ar = 0;
 
 	EXPECT_EQ(coll_model_load(NETROOF_SOURCE_ROOT
-				  "/tests/nccl_coll/models/qwen3-coder-30b-a3b.json",
+				  "/sim/models/qwen3-coder-30b-a3b.json",
 				  &m, NULL, 0), 0);
 	EXPECT_STREQ(m.model_type, "qwen3_moe");
 	EXPECT_EQ(m.hidden_size, 2048);
@@ -156,9 +157,8 @@ static void test_presets(void)
 	EXPECT_EQ(it[n - 1].op, COLL_ALLGATHER);
 	EXPECT_EQ(it[n - 1].size, 151936 * 2);
 
-	EXPECT_EQ(coll_model_load(NETROOF_SOURCE_ROOT
-				  "/tests/nccl_coll/models/minimax-m2.5.json",
-				  &m, NULL, 0), 0);
+	/* by name: found by common/hfconfig on its search path */
+	EXPECT_EQ(coll_model_load("minimax-m2.5", &m, NULL, 0), 0);
 	EXPECT(m.qk_norm_allreduce);
 	n = coll_decode_items(&m, "tp", 2, it, 16);
 	EXPECT_EQ(n, 5);
@@ -175,8 +175,25 @@ static void test_presets(void)
 	{
 		json_t *j = json_pack("{s:s, s:i}", "model_type", "x",
 				      "hidden_size", 10);
+		char path[] = "/tmp/test_coll_model.XXXXXX.json";
+		int fd = mkstemps(path, 5);
 
-		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		EXPECT(fd >= 0);
+		EXPECT_EQ(json_dumpfd(j, fd, 0), 0);
+		close(fd);
+		/* no num_hidden_layers: refused */
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		json_object_set_new(j, "num_hidden_layers", json_integer(2));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), 0);
+		EXPECT_EQ(m.vocab_size, 0);	/* optional */
+		/* architectures[0] alone is not enough for a preset */
+		json_object_del(j, "model_type");
+		json_object_set_new(j, "architectures",
+				    json_pack("[s]", "XForCausalLM"));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		unlink(path);
 		json_decref(j);
 	}
 }
