@@ -62,6 +62,10 @@ struct coll_ops {
 	const char	   *name;	/* "allreduce" */
 	const char *const  *aliases;	/* other --op names, NULL-ended */
 	const char	   *redop;	/* "sum" or "none" (column redop) */
+	/* NCCL's name in its TUNING log lines ("AllReduce"), whose bytes
+	 * are NCCL's count: the smaller of send and receive counts x type
+	 * size. NULL: NCCL logs no algorithm for it (send/recv is p2p). */
+	const char	   *nccl_func;
 	bool		    has_root;	/* broadcast */
 	bool		    in_place_ok;/* false: no in-place run (send/recv) */
 	bool		    rank_blocks;/* the count is nranks blocks: sizes

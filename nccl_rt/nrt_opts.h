@@ -57,7 +57,7 @@ enum {
 	{ "device", NRT_KEY_DEVICE, "N", "CUDA device (default local rank % GPUs)" }, \
 	{ "print-launch", NRT_KEY_PRINT_LAUNCH, NULL, "print resolved rank/size/peer, exit" }, \
 	{ "allow-fallback", NRT_KEY_ALLOW_FALLBACK, NULL, "run on even if NCCL used another transport" }, \
-	{ "nccl-coll-log", NRT_KEY_NCCL_COLL_LOG, NULL, "log NCCL's per-call algo/proto (COLL)" }
+	{ "nccl-coll-log", NRT_KEY_NCCL_COLL_LOG, NULL, "also NCCL's COLL lines (every rank, every call)" }
 
 struct nrt_opts {
 	int	     rank;	    /* --rank, -1: from environment */
@@ -71,7 +71,7 @@ struct nrt_opts {
 	int	     device;	    /* --device, -1: local_rank % ngpus */
 	bool	     print_launch;  /* --print-launch */
 	bool	     allow_fallback;/* --allow-fallback */
-	bool	     coll_log;	    /* --nccl-coll-log: add COLL subsystem */
+	bool	     coll_log;	    /* --nccl-coll-log: add the COLL subsystem */
 	/* from struct bm_common (nrt_opts_from_common) */
 	uint16_t     port;	    /* bootstrap port (default 18515) */
 	const char  *bind;	    /* --bind */

@@ -258,19 +258,108 @@ static void test_parse_log(void)
 	EXPECT(!p.mismatch);
 
 	f = fmemopen((void *)tuning, sizeof(tuning) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
+		  2);
 	fclose(f);
 	EXPECT_STREQ(a, "TREE");
 	EXPECT_STREQ(pr, "LL128");
 	f = fmemopen((void *)tuning_old, sizeof(tuning_old) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr));
 	fclose(f);
 	EXPECT_STREQ(a, "Tree");
 	EXPECT_STREQ(pr, "Simple");
 	f = fmemopen((void *)two_ib, sizeof(two_ib) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
+		  0);
 	fclose(f);
 	EXPECT_STREQ(a, "unknown");
+	EXPECT_STREQ(pr, "unknown");
+}
+
+/* NCCL 2.28's TUNING lines (enqueue.cc:724, rank 0), as a 2-rank socket run
+ * writes them: the 1-element barrier all-reduce before every sample, the
+ * row's own operation, another collective, COLL and channel lines. */
+static void test_parse_tuning(void)
+{
+	static const char log[] =
+		"gpu1:4242:4242 [0] NCCL INFO Channel 00/0 : 1[0] -> 0[0] "
+		"[receive] via NET/Socket/0\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4 Bytes -> Algo RING "
+		"proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: opCount 1a sendbuff "
+		"0x7f00 recvbuff 0x7f00 count 2048 datatype 9 op 0 root 0 comm "
+		"0x55 [nranks=2] stream 0x56\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo "
+		"RING proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllGather: 4096 Bytes -> Algo "
+		"RING proto SIMPLE channel{Lo..Hi}={0..1}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4 Bytes -> Algo RING "
+		"proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo "
+		"RING proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO ReduceScatter: 524288 Bytes -> "
+		"Algo RING proto LL128 channel{Lo..Hi}={0..3}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo "
+		"TREE proto SIMPLE channel{Lo..Hi}={0..1}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo "
+		"RING proto SIMPLE channel{Lo..Hi}={0..1}\n";
+	char a[32], pr[32];
+	FILE *f;
+
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 4096, a, sizeof(a), pr,
+				 sizeof(pr)), 2);
+	fclose(f);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "LL");
+	/* all-gather: NCCL's bytes are one rank's block */
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "AllGather", 4096, a, sizeof(a), pr,
+				 sizeof(pr)), 1);
+	fclose(f);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "SIMPLE");
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "ReduceScatter", 524288, a, sizeof(a), pr,
+				 sizeof(pr)), 1);
+	fclose(f);
+	EXPECT_STREQ(pr, "LL128");
+	/* the barrier's lines are its own */
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 4, a, sizeof(a), pr,
+				 sizeof(pr)), 2);
+	fclose(f);
+	/* lines of one operation that disagree: said so */
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 1048576, a, sizeof(a), pr,
+				 sizeof(pr)), 2);
+	fclose(f);
+	EXPECT_STREQ(a, "mixed");
+	EXPECT_STREQ(pr, "mixed");
+	/* a size NCCL never logged, a function it never ran */
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 8192, a, sizeof(a), pr,
+				 sizeof(pr)), 0);
+	fclose(f);
+	EXPECT_STREQ(a, "unknown");
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, "Broadcast", -1, a, sizeof(a), pr,
+				 sizeof(pr)), 0);
+	fclose(f);
+	/* unfiltered: the last line */
+	f = fmemopen((void *)log, sizeof(log) - 1, "r");
+	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
+		  8);
+	fclose(f);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "SIMPLE");
+	EXPECT(nrt_subsys_has("INIT,NET,GRAPH,ENV,TUNING", "TUNING"));
+	EXPECT(!nrt_subsys_has("INIT,NET,GRAPH,ENV", "TUNING"));
+	EXPECT(nrt_subsys_has("ALL", "TUNING"));
+	EXPECT(nrt_subsys_has("^COLL", "TUNING"));
+	EXPECT(!nrt_subsys_has("^COLL,tuning", "TUNING"));
+	EXPECT(!nrt_subsys_has(NULL, "TUNING"));
+	EXPECT(nrt_subsys_has(NULL, "INIT"));
 }
 
 static void test_parse(void)
@@ -298,6 +387,7 @@ int main(void)
 	test_half();
 	test_presets();
 	test_parse_log();
+	test_parse_tuning();
 	test_parse();
 	return TEST_DONE();
 }

@@ -153,7 +153,8 @@ static int env_child(void)
 	    strcmp(getenv("NCCL_SOCKET_IFNAME"), "lo") ||
 	    strcmp(getenv("NCCL_DEBUG"), "INFO") ||
 	    strcmp(getenv("NCCL_RUNTIME_CONNECT"), "0") ||
-	    strcmp(getenv("NCCL_DEBUG_SUBSYS"), "INIT,NET,GRAPH,ENV") ||
+	    strcmp(getenv("NCCL_DEBUG_SUBSYS"), "INIT,NET,GRAPH,ENV,TUNING") ||
+	    !l.tuning ||
 	    !f || strcmp(f, l.path) || !strstr(f, want) || !l.ours)
 		return 1;
 	/* the user's file, %p expanded, is read and never removed */
