@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,78 @@ static void test_spawn(void)
 	EXPECT((bm_now_ns() - t0) / 1000000 < 5000);
 	EXPECT_EQ(bm_spawn_local(&bad, &r, &e), -EINVAL);
 	EXPECT(bm_free_port() > 0);
+}
+
+/* Wait up to 5 s for pid (our child or, as subreaper, an orphan): 0 with
+ * its status, -1 if it is not ours, -2 (then SIGKILLed) if it lives on. */
+static int reap(pid_t pid, int *st)
+{
+	uint64_t dl = bm_now_ns() + 5000000000ull;
+	pid_t r;
+
+	while ((r = waitpid(pid, st, WNOHANG)) == 0 && bm_now_ns() < dl)
+		usleep(10000);
+	if (r == pid)
+		return 0;
+	if (r < 0)
+		return -1;
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return -2;
+}
+
+/* The spawner's parent stopped from outside: SIGTERM is passed on to the
+ * ranks (the parent ends, exit 1, once they have); SIGKILL takes them
+ * with it (PR_SET_PDEATHSIG). Ranks never outlive their parent. */
+static void test_spawn_signals(void)
+{
+	int fds[2], mode, k, st;
+	pid_t kids[2], par;
+	uint64_t t0;
+
+	EXPECT_EQ(pipe(fds), 0);
+	EXPECT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	for (mode = 0; mode < 2; mode++) {
+		par = fork();
+		if (par == 0) {
+			struct bm_spawn_cfg cfg = { .n = 2, .grace_ms = 60000 };
+			int rank, code = 99;
+
+			close(fds[0]);
+			if (bm_spawn_local(&cfg, &rank, &code) == 0) {
+				pid_t me = getpid();
+
+				if (write(fds[1], &me, sizeof(me)) < 0)
+					_exit(3);
+				for (;;)
+					pause();
+			}
+			_exit(code);
+		}
+		for (k = 0; k < 2; k++)
+			EXPECT_EQ(read(fds[0], &kids[k], sizeof(kids[k])),
+				  (long)sizeof(kids[k]));
+		t0 = bm_now_ns();
+		kill(par, mode ? SIGKILL : SIGTERM);
+		EXPECT_EQ(reap(par, &st), 0);
+		if (mode == 0) {
+			EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+			/* reaped by the parent before it ended */
+			for (k = 0; k < 2; k++)
+				EXPECT_EQ(reap(kids[k], &st), -1);
+		} else {
+			EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+			for (k = 0; k < 2; k++) {
+				EXPECT_EQ(reap(kids[k], &st), 0);
+				EXPECT(WIFSIGNALED(st) &&
+				       WTERMSIG(st) == SIGTERM);
+			}
+		}
+		EXPECT((bm_now_ns() - t0) / 1000000 < 3000);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* nrt_launch: children are ranks 0..N-1 of N on 127.0.0.1:port. */
@@ -342,6 +415,7 @@ int main(void)
 	bm_log_set_level(BM_LOG_ERR);
 	test_timeout_default();
 	test_spawn();
+	test_spawn_signals();
 	test_launch();
 	test_env();
 	test_gdr_log();
