@@ -122,6 +122,7 @@ kill)
 	for d in /proc/[0-9]*; do
 		read -r line <"$d/stat" 2>/dev/null || continue
 		rest=${line##*) }
+		# shellcheck disable=SC2086 # the fields of /proc/PID/stat
 		set -- $rest
 		[ "$2" = "$parent" ] || continue
 		tr '\0' '\n' <"$d/environ" 2>/dev/null |
@@ -132,7 +133,7 @@ kill)
 	kill -9 "$vpid"
 	wait $parent; rc=$?
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	cat "$dir/err" | tr '\r' '\n' | grep -v "nccl_coll: [0-9]*/" >&2
+	tr '\r' '\n' <"$dir/err" | grep -v "nccl_coll: [0-9]*/" >&2
 	[ $rc -eq 1 ] || fail "exit $rc after rank $victim was killed (want 1)"
 	# the survivors end on their own: --timeout plus the abort, well
 	# before the parent's grace (--timeout + 5 s) would SIGTERM them

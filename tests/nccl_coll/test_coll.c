@@ -279,6 +279,17 @@ static void test_parse_log(void)
 /* NCCL 2.28's TUNING lines (enqueue.cc:724, rank 0), as a 2-rank socket run
  * writes them: the 1-element barrier all-reduce before every sample, the
  * row's own operation, another collective, COLL and channel lines. */
+/* nrt_parse_algo over text; a and pr hold 32 bytes. */
+static int algo_of(const char *text, const char *func, long long bytes,
+		   char *a, char *pr)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int n = nrt_parse_algo(f, func, bytes, a, 32, pr, 32);
+
+	fclose(f);
+	return n;
+}
+
 static void test_parse_tuning(void)
 {
 	static const char log[] =
@@ -304,55 +315,64 @@ static void test_parse_tuning(void)
 		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo "
 		"RING proto SIMPLE channel{Lo..Hi}={0..1}\n";
 	char a[32], pr[32];
-	FILE *f;
 
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 4096, a, sizeof(a), pr,
-				 sizeof(pr)), 2);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "AllReduce", 4096, a, pr), 2);
 	EXPECT_STREQ(a, "RING");
 	EXPECT_STREQ(pr, "LL");
 	/* all-gather: NCCL's bytes are one rank's block */
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "AllGather", 4096, a, sizeof(a), pr,
-				 sizeof(pr)), 1);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "AllGather", 4096, a, pr), 1);
 	EXPECT_STREQ(a, "RING");
 	EXPECT_STREQ(pr, "SIMPLE");
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "ReduceScatter", 524288, a, sizeof(a), pr,
-				 sizeof(pr)), 1);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "ReduceScatter", 524288, a, pr), 1);
 	EXPECT_STREQ(pr, "LL128");
 	/* the barrier's lines are its own */
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 4, a, sizeof(a), pr,
-				 sizeof(pr)), 2);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "AllReduce", 4, a, pr), 2);
 	/* lines of one operation that disagree: said so */
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 1048576, a, sizeof(a), pr,
-				 sizeof(pr)), 2);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "AllReduce", 1048576, a, pr), 2);
 	EXPECT_STREQ(a, "mixed");
 	EXPECT_STREQ(pr, "mixed");
 	/* a size NCCL never logged, a function it never ran */
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "AllReduce", 8192, a, sizeof(a), pr,
-				 sizeof(pr)), 0);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "AllReduce", 8192, a, pr), 0);
 	EXPECT_STREQ(a, "unknown");
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, "Broadcast", -1, a, sizeof(a), pr,
-				 sizeof(pr)), 0);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, "Broadcast", -1, a, pr), 0);
 	/* unfiltered: the last line */
-	f = fmemopen((void *)log, sizeof(log) - 1, "r");
-	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
-		  8);
-	fclose(f);
+	EXPECT_EQ(algo_of(log, NULL, -1, a, pr), 8);
 	EXPECT_STREQ(a, "RING");
 	EXPECT_STREQ(pr, "SIMPLE");
+	/* the log file as a row reads it: what came before the row is
+	 * skipped, what follows is its own */
+	{
+		struct nrt_log l = { .tuning = true };
+		char path[] = "/tmp/test_coll_log.XXXXXX";
+		int fd = mkstemp(path);
+		FILE *w = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+		EXPECT(w != NULL);
+		if (w) {
+			snprintf(l.path, sizeof(l.path), "%s", path);
+			fputs(log, w);
+			fflush(w);
+			nrt_log_skip(&l);
+			EXPECT(l.off == (long)strlen(log));
+			fputs("h:1:1 [0] NCCL INFO AllReduce: 4096 Bytes -> "
+			      "Algo TREE proto LL128 channel{Lo..Hi}={0..0}\n",
+			      w);
+			fflush(w);
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 1);
+			EXPECT_STREQ(a, "TREE");
+			EXPECT_STREQ(pr, "LL128");
+			/* read once: the next row starts after it */
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 0);
+			l.tuning = false;
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 0);
+			EXPECT_STREQ(a, "not-logged");
+			fclose(w);
+		}
+		unlink(path);
+	}
 	EXPECT(nrt_subsys_has("INIT,NET,GRAPH,ENV,TUNING", "TUNING"));
 	EXPECT(!nrt_subsys_has("INIT,NET,GRAPH,ENV", "TUNING"));
 	EXPECT(nrt_subsys_has("ALL", "TUNING"));
