@@ -184,13 +184,13 @@ static void usage(FILE *f)
 		 "Examples:\n"
 		 "  nccl_coll -b 8 -e 64M -f 2                    1 GPU sweep\n"
 		 "  nccl_coll --local 2 --decode qwen3-coder-30b-a3b\n"
-		 "  nccl_coll --local-hosts 4 -o all -b 8 -e 1M   4 ranks on one "
-		 "GPU, sockets (CUDA MPS)\n"
+		 "  nccl_coll --local-hosts 4 -o all -b 8 -e 1M   4 ranks, "
+		 "one GPU, sockets (MPS)\n"
 		 "  nccl_coll --rank 0 --nranks 2 --net ib -p 18515   (node A)\n"
 		 "  nccl_coll --rank 1 --nranks 2 --net ib --peer A:18515 (B)\n"
 		 "  nccl_coll --compare ... (both nets, ratio socket/IB)\n"
-		 "A rank that dies mid-run: the others abort their communicator "
-		 "within --timeout\nand exit 1.\n"
+		 "A rank that dies mid-run: the others abort their "
+		 "communicator within --timeout\nand exit 1.\n"
 		 "Exit: 0 ok, 1 failure or #wrong > 0, 2 usage, 77 no GPU, no "
 		 "CUDA MPS for\n--local-hosts, or built without NCCL.\n");
 }

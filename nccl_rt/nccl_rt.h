@@ -102,8 +102,9 @@ struct nrt_ctx {
 	char		  warnings[8][160]; /* GB10 traps etc., also in meta */
 	int		  nwarnings;
 	struct nrt_mps	  mps;	       /* MPS as seen (nrt_mps.h) */
-	char		  caveat[192]; /* --local-hosts: what the figures are
-					* (nrt_local_hosts_caveat); "" else */
+	/* --local-hosts: what the figures are (nrt_local_hosts_caveat);
+	 * "" otherwise */
+	char		  caveat[192];
 };
 
 /*

@@ -17,9 +17,10 @@
  *
  * The log: NCCL_DEBUG=INFO, NCCL_DEBUG_SUBSYS=INIT,NET,GRAPH,ENV,TUNING
  * (+COLL with --nccl-coll-log: a line per call on every rank) and
- * NCCL_DEBUG_FILE=$TMPDIR/netroof-nccl.<pid>.log (unless the user set NCCL_DEBUG_FILE: that file is read
- * instead, %h and %p expanded as NCCL does). After each communicator's init
- * the new part of the log is parsed into struct nrt_path.
+ * NCCL_DEBUG_FILE=$TMPDIR/netroof-nccl.<pid>.log (unless the user set
+ * NCCL_DEBUG_FILE: that file is read instead, %h and %p expanded as NCCL
+ * does). After each communicator's init the new part of the log is parsed
+ * into struct nrt_path.
  *
  * TUNING is what says which algorithm and protocol NCCL chose. Its cost:
  * rank 0 writes one line (a write(): NCCL's log file is line-buffered) per

@@ -87,10 +87,10 @@ json_t *nrt_mps_json(const struct nrt_mps *m)
 			 "pipe_dir_exists", m->dir_exists,
 			 "control_pipe", m->control ? "present" : "absent",
 			 "required", m->checked,
-			 "how", "cudaDevAttrMpsEnabled on every rank after CUDA "
-			 "init (the driver's own answer); the pipe directory "
-			 "stat()ed before forking; nothing started, stopped or "
-			 "set");
+			 "how", "cudaDevAttrMpsEnabled on every rank after "
+			 "CUDA init (the driver's own answer); the pipe "
+			 "directory stat()ed before forking; nothing started, "
+			 "stopped or set");
 }
 
 void nrt_local_hosts_caveat(int nranks, const char *transport, char *buf,

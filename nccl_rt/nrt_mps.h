@@ -57,7 +57,7 @@ struct nrt_mps {
 	char pipe_dir[256];  /* CUDA_MPS_PIPE_DIRECTORY, else the default */
 	bool pipe_env;	     /* pipe_dir came from the environment */
 	bool dir_exists;     /* pipe_dir is a directory */
-	bool control;	     /* pipe_dir/control exists, a FIFO or socket */
+	bool control;	     /* pipe_dir/control: a FIFO or socket */
 	int  cuda_attr;	     /* cudaDevAttrMpsEnabled, all ranks: 1 on
 			      * every rank, 0 off on some rank, -1 not known */
 	bool checked;	     /* --local-hosts: the run required MPS */

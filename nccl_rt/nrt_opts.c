@@ -197,9 +197,9 @@ static int local_hosts_setup(struct nrt_opts *o)
 		BM_WARN("NCCL_NVLS_ENABLE=%s replaced by 0 for --local-hosts",
 			nvls);
 	if (o->net == NRT_NET_AUTO)
-		o->net = NRT_NET_SOCKET;	/* loopback TCP, as documented */
+		o->net = NRT_NET_SOCKET; /* loopback TCP, as documented */
 	if (o->device < 0)
-		o->device = 0;			/* one GPU for every rank */
+		o->device = 0;		 /* one GPU for every rank */
 	return 0;
 }
 
@@ -220,7 +220,8 @@ int nrt_launch(struct nrt_opts *o, int *exit_code_p)
 	}
 	if (o->rank >= 0 || o->nranks > 0 || o->peer) {
 		BM_ERR("--local%s forks its own ranks: drop "
-		       "--rank/--nranks/--peer", o->local_hosts ? "-hosts" : "");
+		       "--rank/--nranks/--peer",
+		       o->local_hosts ? "-hosts" : "");
 		*exit_code_p = BM_EXIT_USAGE;
 		return 1;
 	}

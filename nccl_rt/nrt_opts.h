@@ -80,7 +80,7 @@ struct nrt_opts {
 	int	     device;	    /* --device, -1: local_rank % ngpus */
 	bool	     print_launch;  /* --print-launch */
 	bool	     allow_fallback;/* --allow-fallback */
-	bool	     coll_log;	    /* --nccl-coll-log: add the COLL subsystem */
+	bool	     coll_log;	    /* --nccl-coll-log: add COLL lines */
 	/* from struct bm_common (nrt_opts_from_common) */
 	uint16_t     port;	    /* bootstrap port (default 18515) */
 	const char  *bind;	    /* --bind */
