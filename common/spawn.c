@@ -109,6 +109,17 @@ int bm_spawn_local(const struct bm_spawn_cfg *cfg, int *rank_p, int *exit_p)
 		}
 		pids[i] = p;
 	}
+	if (n == cfg->n) {	/* which process is which rank, for whoever
+				 * must signal one (the tests kill a rank) */
+		char list[BM_SPAWN_MAX * 8 > 4096 ? 4096 : BM_SPAWN_MAX * 8];
+		size_t off = 0;
+
+		for (i = 0; i < n && off < sizeof(list) - 16; i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+						"%s%d", i ? " " : "",
+						(int)pids[i]);
+		BM_INFO("%d local rank(s), pids by rank: %s", n, list);
+	}
 	/* no SA_RESTART: a signal wakes the blocking waitpid */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -30,7 +30,8 @@ struct bm_spawn_cfg {
  * forked) for a bad n. Call before anything that does not survive fork
  * (CUDA, threads).
  *
- * Stopping ranks: SIGTERM (after grace_ms once one failed, at once when
+ * The parent logs the ranks' pids in rank order (INFO: "N local rank(s),
+ * pids by rank: P0 P1 ..."). Stopping ranks: SIGTERM (after grace_ms once one failed, at once when
  * the parent itself gets SIGTERM, SIGINT or SIGHUP, which then count as a
  * failure), then SIGKILL 5 s later for any still alive. A parent that dies
  * outright takes its ranks with it (PR_SET_PDEATHSIG SIGTERM), so no rank

@@ -37,6 +37,13 @@
  * The transport NCCL really used is read back from NCCL's own INFO log
  * (nccl_rt/nrt_log.h) and recorded in meta; --net ib that ended on sockets
  * is an error (exit 1) unless --allow-fallback, and then it is labelled.
+ * So is the algorithm and protocol NCCL chose per row: rank 0's TUNING
+ * lines for that operation and byte count, written at capture in graph
+ * mode and at each call in eager mode (columns algo, proto).
+ *
+ * Ranks: one per GPU (--local N, or any launcher), or N on one GPU, each
+ * its own host to NCCL (--local-hosts N, under CUDA MPS; nccl_rt/nrt_mps.h):
+ * NCCL's socket transport over loopback TCP, labelled as such.
  * --compare opens a second communicator on the other network (ncclConfig_t
  * netName) in the same process and measures both in alternating blocks,
  * order reversed every block; ratio socket/IB with a 95% CI over blocks.

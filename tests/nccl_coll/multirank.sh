@@ -117,18 +117,18 @@ kill)
 		[ $i -gt 1200 ] && { kill $parent; fail "no progress in 120 s"; }
 		sleep 0.1
 	done
-	# the victim: the parent's child with LOCAL_RANK=victim
-	vpid=
-	for d in /proc/[0-9]*; do
-		read -r line <"$d/stat" 2>/dev/null || continue
-		rest=${line##*) }
-		# shellcheck disable=SC2086 # the fields of /proc/PID/stat
-		set -- $rest
-		[ "$2" = "$parent" ] || continue
-		tr '\0' '\n' <"$d/environ" 2>/dev/null |
-			grep -qx "LOCAL_RANK=$victim" && vpid=${d#/proc/}
-	done
-	[ -n "$vpid" ] || { kill $parent; fail "rank $victim not found"; }
+	# the victim: the spawner logs the ranks' pids in rank order
+	pids=$(sed -n 's/.*local rank(s), pids by rank: //p' "$dir/err")
+	vpid=$(echo "$pids" | cut -d' ' -f$((victim + 1)))
+	case $vpid in
+	''|*[!0-9]*) kill $parent; fail "rank $victim's pid not logged: '$pids'" ;;
+	esac
+	# and it is the parent's child
+	read -r line <"/proc/$vpid/stat" || { kill $parent; fail "no $vpid"; }
+	rest=${line##*) }
+	# shellcheck disable=SC2086 # the fields of /proc/PID/stat
+	set -- $rest
+	[ "$2" = "$parent" ] || { kill $parent; fail "$vpid is not a rank"; }
 	t0=$(date +%s%N)
 	kill -9 "$vpid"
 	wait $parent; rc=$?
