@@ -29,6 +29,13 @@ struct bm_spawn_cfg {
  * children made so far are stopped and *exit_p is 1. -EINVAL (nothing
  * forked) for a bad n. Call before anything that does not survive fork
  * (CUDA, threads).
+ *
+ * The parent logs the ranks' pids in rank order (INFO: "N local rank(s),
+ * pids by rank: P0 P1 ..."). Stopping ranks: SIGTERM (after grace_ms once one failed, at once when
+ * the parent itself gets SIGTERM, SIGINT or SIGHUP, which then count as a
+ * failure), then SIGKILL 5 s later for any still alive. A parent that dies
+ * outright takes its ranks with it (PR_SET_PDEATHSIG SIGTERM), so no rank
+ * outlives a `timeout` that killed the parent.
  */
 int bm_spawn_local(const struct bm_spawn_cfg *cfg, int *rank_p, int *exit_p);
 

@@ -268,7 +268,7 @@ static int run_tokens(struct a2a_run *s, int T)
 	json_object_set_new(row, "wrong",
 			    json_integer((json_int_t)s->wrong_row));
 	json_object_set_new(row, "check_max_abs_err", json_real(s->max_err));
-	return bm_out_row(s->h->out, row);
+	return nrt_harness_row(s->h, row);
 }
 
 /* ---- the harness hooks ---- */

@@ -61,6 +61,17 @@ struct a2a_run {
 		if (r_)                                                        \
 			return r_;                                             \
 	} while (0)
+/* NCALL between ncclGroupStart and ncclGroupEnd: a failed call ends the
+ * group before returning, so none is left open (the harness's
+ * ncclCommAbort would otherwise join that group and wait for its end). */
+#define NCALL_IN_GROUP(s, call)                                                \
+	do {                                                                   \
+		int r_ = nrt_done((s)->ctx, (call), #call);                    \
+		if (r_) {                                                      \
+			(void)ncclGroupEnd();                                  \
+			return r_;                                             \
+		}                                                              \
+	} while (0)
 
 /* ---- a2a_step.c: what the patterns' steps share ---- */
 

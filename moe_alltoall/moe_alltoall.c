@@ -118,6 +118,7 @@ static const char epilogue[] =
     "Examples:\n"
     "  moe_alltoall -P a2a -R zipf:1.0 -b 1 -e 256 -J a2a.json   (1 rank)\n"
     "  moe_alltoall --local 2 -P eptp                      (2 GPUs here)\n"
+    "  moe_alltoall --local-hosts 4 -P a2a     (4 ranks on one GPU, CUDA MPS)\n"
     "  node A: moe_alltoall --rank 0 --nranks 2 --net ib -P a2a\n"
     "  node B: moe_alltoall --rank 1 --nranks 2 --peer A:18515 --net ib "
     "-P a2a\n"
@@ -134,8 +135,9 @@ static const char epilogue[] =
     "RoCE or sockets. Its\nDeepEP-style byte column is an accounting for "
     "comparison, not a DeepEP run.\nA host-proxy path (verbs into pinned "
     "host memory) is not implemented yet.\n"
-    "Exit: 0 ok, 1 failure or data check failed, 2 usage, 77 no GPU / "
-    "built without\nNCCL (--routing-only needs neither).\n";
+    "Exit: 0 ok, 1 failure or data check failed, 2 usage, 77 no GPU, no "
+    "CUDA MPS for\n--local-hosts, or built without NCCL (--routing-only "
+    "needs neither).\n";
 
 static void usage(FILE *f)
 {

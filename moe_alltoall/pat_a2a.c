@@ -120,13 +120,15 @@ static int combine(struct a2a_run *s, int T)
 	NCALL(s, ncclGroupStart());
 	for (d = 0; d < s->n; d++) {
 		if (cr[d])
-			NCALL(s, ncclSend(s->d_csend + s->roff[d] * HB(s),
-					  (size_t)cr[d] * s->H, ncclBfloat16, d,
-					  comm, st));
+			NCALL_IN_GROUP(s,
+				       ncclSend(s->d_csend + s->roff[d] * HB(s),
+						(size_t)cr[d] * s->H,
+						ncclBfloat16, d, comm, st));
 		if (cs[d])
-			NCALL(s, ncclRecv(s->d_crecv + s->off[d] * HB(s),
-					  (size_t)cs[d] * s->H, ncclBfloat16, d,
-					  comm, st));
+			NCALL_IN_GROUP(s,
+				       ncclRecv(s->d_crecv + s->off[d] * HB(s),
+						(size_t)cs[d] * s->H,
+						ncclBfloat16, d, comm, st));
 	}
 	NCALL(s, ncclGroupEnd());
 	return 0;
@@ -149,9 +151,10 @@ static int pattern_step(struct a2a_run *s, int T, struct a2a_times *t_p)
 	/* layout: one count per peer, as DeepEP's notify step */
 	NCALL(s, ncclGroupStart());
 	for (d = 0; d < s->n; d++) {
-		NCALL(s, ncclSend(s->d_cnt + d, 1, ncclInt32, d, comm, st));
-		NCALL(s,
-		      ncclRecv(s->d_cnt + s->n + d, 1, ncclInt32, d, comm, st));
+		NCALL_IN_GROUP(
+		    s, ncclSend(s->d_cnt + d, 1, ncclInt32, d, comm, st));
+		NCALL_IN_GROUP(s, ncclRecv(s->d_cnt + s->n + d, 1, ncclInt32, d,
+					   comm, st));
 	}
 	NCALL(s, ncclGroupEnd());
 	CUDA_CHECK(cudaMemcpyAsync(cr, s->d_cnt + s->n, (size_t)s->n * 4,
@@ -174,21 +177,24 @@ static int pattern_step(struct a2a_run *s, int T, struct a2a_times *t_p)
 	NCALL(s, ncclGroupStart());
 	for (d = 0; d < s->n; d++) {
 		if (cs[d]) {
-			NCALL(s, ncclSend(s->d_send + s->off[d] * HB(s),
-					  (size_t)cs[d] * s->H, ncclBfloat16, d,
-					  comm, st));
-			NCALL(s, ncclSend(s->d_msend + (size_t)s->off[d] * s->M,
-					  (size_t)cs[d] * s->M, ncclInt32, d,
-					  comm, st));
+			NCALL_IN_GROUP(s,
+				       ncclSend(s->d_send + s->off[d] * HB(s),
+						(size_t)cs[d] * s->H,
+						ncclBfloat16, d, comm, st));
+			NCALL_IN_GROUP(
+			    s, ncclSend(s->d_msend + (size_t)s->off[d] * s->M,
+					(size_t)cs[d] * s->M, ncclInt32, d,
+					comm, st));
 		}
 		if (cr[d]) {
-			NCALL(s, ncclRecv(s->d_recv + s->roff[d] * HB(s),
-					  (size_t)cr[d] * s->H, ncclBfloat16, d,
-					  comm, st));
-			NCALL(s,
-			      ncclRecv(s->d_mrecv + (size_t)s->roff[d] * s->M,
-				       (size_t)cr[d] * s->M, ncclInt32, d, comm,
-				       st));
+			NCALL_IN_GROUP(s,
+				       ncclRecv(s->d_recv + s->roff[d] * HB(s),
+						(size_t)cr[d] * s->H,
+						ncclBfloat16, d, comm, st));
+			NCALL_IN_GROUP(
+			    s, ncclRecv(s->d_mrecv + (size_t)s->roff[d] * s->M,
+					(size_t)cr[d] * s->M, ncclInt32, d,
+					comm, st));
 		}
 	}
 	NCALL(s, ncclGroupEnd());

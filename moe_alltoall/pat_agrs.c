@@ -56,10 +56,10 @@ static int pattern_step(struct a2a_run *s, int T, struct a2a_times *t_p)
 
 	t0 = bm_now_ns();
 	NCALL(s, ncclGroupStart());
-	NCALL(s, ncclAllGather(s->d_send, s->d_recv, (size_t)T * s->H,
-			       ncclBfloat16, comm, st));
-	NCALL(s, ncclAllGather(s->d_msend, s->d_mrecv, (size_t)T * s->M,
-			       ncclInt32, comm, st));
+	NCALL_IN_GROUP(s, ncclAllGather(s->d_send, s->d_recv, (size_t)T * s->H,
+					ncclBfloat16, comm, st));
+	NCALL_IN_GROUP(s, ncclAllGather(s->d_msend, s->d_mrecv,
+					(size_t)T * s->M, ncclInt32, comm, st));
 	NCALL(s, ncclGroupEnd());
 	ret = nrt_sync(s->ctx, &s->ctx->comm, st, 0);
 	if (ret)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * moe_alltoall routing: which experts each token picks, where they live, and
- * what that costs in bytes and balance. Pure C (jansson for the model file
- * only), built and unit-tested everywhere, GPU or not.
+ * what that costs in bytes and balance. Pure C (the model file through
+ * common/hfconfig.h), built and unit-tested everywhere, GPU or not.
  *
  * Expert placement (expert parallelism over n ranks, E experts): contiguous
  * blocks, expert e lives on rank floor(e * n / E) (vLLM's and DeepEP's
@@ -44,26 +44,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 /* ---- model geometry ---- */
 
 struct a2a_geom {
 	char name[128];	     /* model name or file stem */
 	char model_type[64]; /* "qwen3_moe", "minimax_m2", ... */
 	int hidden;	     /* hidden_size */
-	int n_experts;	     /* num_experts (Qwen3) | num_local_experts */
-	int topk;	     /* num_experts_per_tok */
+	int n_experts;	     /* num_experts (Qwen3) | num_local_experts |
+			      * n_routed_experts */
+	int topk;	     /* num_experts_per_tok | experts_per_token */
 	int moe_inter;	     /* moe_intermediate_size or intermediate_size */
 	int layers;	     /* num_hidden_layers (MoE layers) */
 };
 
-/* From an HF config.json object; -EINVAL (message printed) if a key is
- * missing or out of range. */
-int a2a_geom_from_json(json_t *cfg, const char *name, struct a2a_geom *g_p);
-/* name: a path (has '/' or ends in .json), or a model name looked up as
- * sim/models/NAME.json under NETROOF_SOURCE_ROOT, then under ".", then
- * tests/moe_alltoall/models/. path_p (optional) gets the file used. */
+struct bm_hf;
+/* From a loaded HF config (common/hfconfig.h) that has the MoE fields. */
+void a2a_geom_from_hf(const struct bm_hf *hf, struct a2a_geom *g_p);
+/* name: a path or a model name, found and checked by common/hfconfig.h
+ * (BM_HF_NEED_MOE: hidden, layers, experts, top-k, expert size). path_p
+ * (optional) gets the file used. 0, -ENOENT or -EINVAL (message printed). */
 int a2a_geom_load(const char *name, struct a2a_geom *g_p, char *path_p,
 		  size_t pathlen);
 /* Expert weight bytes (gate, up, down: 3 x hidden x moe_inter) at bits per

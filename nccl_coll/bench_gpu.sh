@@ -38,7 +38,7 @@ for t in bf16 fp16 fp32; do
 	echo "allops $t exit $?" >> "$OUT/status.txt"
 done
 for m in qwen3-coder-30b-a3b minimax-m2.5; do
-	"$exe" --decode tests/nccl_coll/models/$m.json -n 1000 \
+	"$exe" --decode $m -n 1000 \
 		-J "$OUT/nccl_coll_h100_decode_$m.json" \
 		> "$OUT/nccl_coll_decode_$m.txt" 2>&1
 	echo "decode $m exit $?" >> "$OUT/status.txt"

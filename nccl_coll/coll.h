@@ -62,6 +62,10 @@ struct coll_ops {
 	const char	   *name;	/* "allreduce" */
 	const char *const  *aliases;	/* other --op names, NULL-ended */
 	const char	   *redop;	/* "sum" or "none" (column redop) */
+	/* NCCL's name in its TUNING log lines ("AllReduce"), whose bytes
+	 * are NCCL's count: the smaller of send and receive counts x type
+	 * size. NULL: NCCL logs no algorithm for it (send/recv is p2p). */
+	const char	   *nccl_func;
 	bool		    has_root;	/* broadcast */
 	bool		    in_place_ok;/* false: no in-place run (send/recv) */
 	bool		    rank_blocks;/* the count is nranks blocks: sizes
@@ -155,10 +159,13 @@ struct coll_item {
 	const char     *what;		/* "attn out", ... */
 };
 
-/* Model from a config.json-like object. -EINVAL if a key is missing. */
-int coll_model_from_json(json_t *cfg, const char *name, struct coll_model *m);
-/* name: a path (contains '/' or ends in .json) or a model name looked up in
- * sim/models/, $NETROOF_SOURCE_ROOT/sim/models/, tests/nccl_coll/models/. */
+struct bm_hf;
+/* From a loaded HF config (common/hfconfig.h): hidden, layers, vocab (0
+ * when absent), model_type, and the qk-norm all-reduce of MiniMax-M2. */
+void coll_model_from_hf(const struct bm_hf *hf, struct coll_model *m);
+/* name: a path or a model name, found and read by common/hfconfig.h; the
+ * config must have model_type, hidden_size and num_hidden_layers. 0,
+ * -ENOENT or -EINVAL (message printed); path (optional) gets the file. */
 int coll_model_load(const char *name, struct coll_model *m_p, char *path,
 		    size_t pathlen);
 /* What one decoded token sends under mode "tp" (tensor parallel, tp ranks)

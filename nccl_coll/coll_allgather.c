@@ -40,6 +40,7 @@ const struct coll_ops coll_allgather_ops = {
 	.name = "allgather",
 	.aliases = (const char *const[]){ "all_gather", "ag", NULL },
 	.redop = "none",
+	.nccl_func = "AllGather",
 	.in_place_ok = true,
 	.rank_blocks = true,
 	.bus_factor = allgather_factor,

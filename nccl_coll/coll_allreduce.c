@@ -31,6 +31,7 @@ const struct coll_ops coll_allreduce_ops = {
 	.name = "allreduce",
 	.aliases = (const char *const[]){ "all_reduce", "ar", NULL },
 	.redop = "sum",
+	.nccl_func = "AllReduce",
 	.in_place_ok = true,
 	.bus_factor = allreduce_factor,
 	.counts = coll_counts_same,

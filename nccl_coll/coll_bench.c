@@ -269,23 +269,40 @@ static json_t *row_new(struct coll_state *st, const struct coll_item *it,
 	return row;
 }
 
-/* The algorithm and protocol NCCL chose, for the out-of-place columns. */
-static void row_algo(struct coll_state *st, json_t *row)
+/* The algorithm and protocol NCCL chose, for the out-of-place columns:
+ * rank 0's TUNING lines for this operation and byte count since the row
+ * began (graph: written at capture; eager: at each call). */
+static void row_algo(struct coll_state *st, const struct coll_target *t,
+		     json_t *row)
 {
+	const struct coll_ops *ops = coll_ops_table[t->op];
+	const struct coll_call *c = &t->call;
+	size_t n = c->send_count < c->recv_count ? c->send_count :
+						   c->recv_count;
 	char algo[32], proto[32];
+	int lines = -1;
 
-	if (st->ctx->boot.nranks == 1) {
+	if (c->nranks == 1) {
 		snprintf(algo, sizeof(algo), "none/1-rank");
 		snprintf(proto, sizeof(proto), "none/1-rank");
-	} else if (st->p->nrt.coll_log) {
-		nrt_log_algo(&st->ctx->log, algo, sizeof(algo), proto,
-			     sizeof(proto));
+	} else if (!ops->nccl_func) {
+		/* NCCL schedules send/recv as p2p and logs no protocol */
+		snprintf(algo, sizeof(algo), "p2p");
+		snprintf(proto, sizeof(proto), "not-logged");
+	} else if (c->rank != 0) {
+		/* NCCL logs TUNING on rank 0; only rank 0 writes rows */
+		snprintf(algo, sizeof(algo), "rank-0-only");
+		snprintf(proto, sizeof(proto), "rank-0-only");
 	} else {
-		snprintf(algo, sizeof(algo), "unknown");
-		snprintf(proto, sizeof(proto), "unknown");
+		lines = nrt_log_algo(&st->ctx->log, ops->nccl_func,
+				     (long long)(n * coll_dtype_size(c->dtype)),
+				     algo, sizeof(algo), proto, sizeof(proto));
 	}
 	json_object_set_new(row, "nccl_algo", json_string(algo));
 	json_object_set_new(row, "nccl_proto", json_string(proto));
+	if (lines >= 0)
+		json_object_set_new(row, "nccl_tuning_lines",
+				    json_integer(lines));
 }
 
 /* --pipe-reps pipelined timings of equal op counts, their mean (the mean
@@ -345,6 +362,9 @@ static int run_place(struct coll_state *st, const struct coll_item *it,
 	int ret = 0;
 
 	coll_target_setup(st, &t, it->op, it->dtype, it->size, ip, nc);
+	/* the algorithm columns read NCCL's log from here on */
+	if (!ip && st->ctx->boot.rank == 0)
+		nrt_log_skip(&st->ctx->log);
 	if (graph) {
 		ret = nrt_graph_capture(st->ctx, coll_launch, &t, 1, &g1);
 		if (!ret)
@@ -365,7 +385,7 @@ static int run_place(struct coll_state *st, const struct coll_item *it,
 		goto out;
 	nrt_check_add(&st->h->check, w);
 	if (!ip)
-		row_algo(st, row);
+		row_algo(st, &t, row);
 	snprintf(key, sizeof(key), "%s_wrong", pfx);
 	json_object_set_new(row, key, json_integer((json_int_t)w));
 	ret = pipelined(st, &t, gk, pfx, row, &us);

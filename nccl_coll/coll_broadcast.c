@@ -21,6 +21,7 @@ const struct coll_ops coll_broadcast_ops = {
 	.name = "broadcast",
 	.aliases = (const char *const[]){ "bcast", NULL },
 	.redop = "none",
+	.nccl_func = "Broadcast",
 	.has_root = true,
 	.in_place_ok = true,
 	.bus_factor = coll_factor_one,

@@ -102,7 +102,7 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 			ratio[b] = med[1][b] / med[0][b];
 	}
 	if (!ret)	/* ranks > 0: quiet, no files */
-		ret = bm_out_row(st->h->out, compare_row(it, med, ratio, nb,
+		ret = nrt_harness_row(st->h, compare_row(it, med, ratio, nb,
 							 per, ib, sock));
 out:
 	free(ratio);

@@ -45,6 +45,7 @@ const struct coll_ops coll_reducescatter_ops = {
 	.name = "reducescatter",
 	.aliases = (const char *const[]){ "reduce_scatter", "rs", NULL },
 	.redop = "sum",
+	.nccl_func = "ReduceScatter",
 	.in_place_ok = true,
 	.rank_blocks = true,
 	.bus_factor = reducescatter_factor,

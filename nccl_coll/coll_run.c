@@ -192,7 +192,7 @@ static int run_sweep(struct coll_state *st)
 			if (!ret && it->per_token > 0)
 				add_token_cost(tok[m], row, it->per_token);
 			if (!ret)
-				bm_out_row(st->h->out, row);
+				ret = nrt_harness_row(st->h, row);
 		}
 	}
 	if (!ret && p->decode)

@@ -37,6 +37,13 @@
  * The transport NCCL really used is read back from NCCL's own INFO log
  * (nccl_rt/nrt_log.h) and recorded in meta; --net ib that ended on sockets
  * is an error (exit 1) unless --allow-fallback, and then it is labelled.
+ * So is the algorithm and protocol NCCL chose per row: rank 0's TUNING
+ * lines for that operation and byte count, written at capture in graph
+ * mode and at each call in eager mode (columns algo, proto).
+ *
+ * Ranks: one per GPU (--local N, or any launcher), or N on one GPU, each
+ * its own host to NCCL (--local-hosts N, under CUDA MPS; nccl_rt/nrt_mps.h):
+ * NCCL's socket transport over loopback TCP, labelled as such.
  * --compare opens a second communicator on the other network (ncclConfig_t
  * netName) in the same process and measures both in alternating blocks,
  * order reversed every block; ratio socket/IB with a 95% CI over blocks.
@@ -172,7 +179,8 @@ json_t *coll_params_json(const struct coll_params *p)
 
 static void usage(FILE *f)
 {
-	bm_usage(f, TOOL, "[options]   (one process per GPU; --local N forks)",
+	bm_usage(f, TOOL, "[options]   (one process per GPU; --local N or "
+		 "--local-hosts N forks)",
 		 "NCCL collectives at LLM-decode sizes: isolated per-op latency "
 		 "(p50..max per rank and slowest rank) and nccl-tests' "
 		 "pipelined time, eager and in CUDA graphs, over IB/RoCE or "
@@ -183,11 +191,15 @@ static void usage(FILE *f)
 		 "Examples:\n"
 		 "  nccl_coll -b 8 -e 64M -f 2                    1 GPU sweep\n"
 		 "  nccl_coll --local 2 --decode qwen3-coder-30b-a3b\n"
+		 "  nccl_coll --local-hosts 4 -o all -b 8 -e 1M   4 ranks, "
+		 "one GPU, sockets (MPS)\n"
 		 "  nccl_coll --rank 0 --nranks 2 --net ib -p 18515   (node A)\n"
 		 "  nccl_coll --rank 1 --nranks 2 --net ib --peer A:18515 (B)\n"
 		 "  nccl_coll --compare ... (both nets, ratio socket/IB)\n"
-		 "Exit: 0 ok, 1 failure or #wrong > 0, 2 usage, 77 no GPU or "
-		 "built without NCCL.\n");
+		 "A rank that dies mid-run: the others abort their "
+		 "communicator within --timeout\nand exit 1.\n"
+		 "Exit: 0 ok, 1 failure or #wrong > 0, 2 usage, 77 no GPU, no "
+		 "CUDA MPS for\n--local-hosts, or built without NCCL.\n");
 }
 
 /* One of nccl_coll's own options (nrt_parse_opts): 0 or -EINVAL. */

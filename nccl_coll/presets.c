@@ -14,95 +14,51 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "config.h"
 #include "coll.h"
+#include "hfconfig.h"
+#include "log.h"
 
-static int get_long(json_t *cfg, const char *key, long *v)
+void coll_model_from_hf(const struct bm_hf *hf, struct coll_model *m)
 {
-	json_t *j = json_object_get(cfg, key);
-
-	if (!json_is_integer(j))
-		return -EINVAL;
-	*v = (long)json_integer_value(j);
-	return *v > 0 ? 0 : -EINVAL;
-}
-
-int coll_model_from_json(json_t *cfg, const char *name, struct coll_model *m)
-{
-	struct coll_model x = { 0 };
-	const char *mt = json_string_value(json_object_get(cfg, "model_type"));
-	const char *qk = json_string_value(json_object_get(cfg,
+	const struct bm_hf_geom *g = &hf->geom;
+	const char *qk = json_string_value(json_object_get(hf->root,
 							   "qk_norm_type"));
 
-	if (!json_is_object(cfg) || !mt)
-		return -EINVAL;
-	if (get_long(cfg, "hidden_size", &x.hidden_size) ||
-	    get_long(cfg, "num_hidden_layers", &x.num_hidden_layers))
-		return -EINVAL;
-	if (get_long(cfg, "vocab_size", &x.vocab_size))
-		x.vocab_size = 0;
-	snprintf(x.name, sizeof(x.name), "%s", name ? name : mt);
-	snprintf(x.model_type, sizeof(x.model_type), "%s", mt);
+	*m = (struct coll_model){
+		.hidden_size = g->hidden,
+		.num_hidden_layers = g->layers,
+		.vocab_size = g->vocab,
+	};
+	snprintf(m->name, sizeof(m->name), "%s", hf->name);
+	snprintf(m->model_type, sizeof(m->model_type), "%s", g->model_type);
 	/* MiniMax-M2 normalises q and k across all heads, so under TP the
 	 * variance is all-reduced (vLLM MiniMaxText01RMSNormTP) */
-	x.qk_norm_allreduce = strstr(mt, "minimax") ||
-			      (qk && !strcmp(qk, "per_layer"));
-	*m = x;
-	return 0;
+	m->qk_norm_allreduce = strstr(g->model_type, "minimax") ||
+			       (qk && !strcmp(qk, "per_layer"));
 }
 
 int coll_model_load(const char *name, struct coll_model *m_p, char *path,
 		    size_t pathlen)
 {
-	const char *dirs[] = { "sim/models", NETROOF_SOURCE_ROOT "/sim/models",
-			       NETROOF_SOURCE_ROOT "/tests/nccl_coll/models" };
-	char base[128], buf[1024];
-	json_error_t err;
-	json_t *cfg = NULL;
-	const char *slash;
-	size_t i, l;
+	struct bm_hf hf;
 	int ret;
 
-	if (strchr(name, '/') || (strlen(name) > 5 &&
-				  !strcmp(name + strlen(name) - 5, ".json"))) {
-		snprintf(buf, sizeof(buf), "%s", name);
-	} else {
-		buf[0] = '\0';
-		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-			snprintf(buf, sizeof(buf), "%s/%s.json", dirs[i], name);
-			if (!access(buf, R_OK))
-				break;
-			buf[0] = '\0';
-		}
-		if (!buf[0]) {
-			fprintf(stderr, "nccl_coll: model '%s' not found in "
-				"sim/models/ (give a path to a config.json)\n",
-				name);
-			return -ENOENT;
-		}
-	}
-	cfg = json_load_file(buf, 0, &err);
-	if (!cfg) {
-		fprintf(stderr, "nccl_coll: %s: %s (line %d)\n", buf, err.text,
-			err.line);
+	/* hidden_size and num_hidden_layers always; vocab_size optional */
+	ret = bm_hf_load(name, BM_HF_NEED_TYPE, &hf);
+	if (ret)
+		return ret;
+	/* the preset keys on the family: model_type itself, as before */
+	if (!hf.geom.has_model_type) {
+		BM_ERR("%s: needs model_type (the decode preset keys on the "
+		       "model family)", hf.path);
+		bm_hf_free(&hf);
 		return -EINVAL;
 	}
-	slash = strrchr(buf, '/');
-	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : buf);
-	l = strlen(base);
-	if (l > 5 && !strcmp(base + l - 5, ".json"))
-		base[l - 5] = '\0';
-	ret = coll_model_from_json(cfg, base, m_p);
-	json_decref(cfg);
-	if (ret) {
-		fprintf(stderr, "nccl_coll: %s: needs model_type, hidden_size "
-			"and num_hidden_layers\n", buf);
-		return ret;
-	}
+	coll_model_from_hf(&hf, m_p);
 	if (path)
-		snprintf(path, pathlen, "%s", buf);
+		snprintf(path, pathlen, "%s", hf.path);
+	bm_hf_free(&hf);
 	return 0;
 }
 

@@ -43,6 +43,20 @@ static void meta(struct nrt_harness *h)
 		bm_out_comment(h->out, "!!! asked for %s, NCCL used %s: these "
 			       "are NOT %s numbers !!!", asked,
 			       c->comm.path.transport, asked);
+	if (c->caveat[0])
+		bm_out_comment(h->out, "%s; MPS %s", c->caveat,
+			       nrt_mps_state(&c->mps));
+	if (c->mps.time_sliced)
+		bm_out_comment(h->out, "!!! no CUDA MPS: the ranks time-slice "
+			       "the GPU; every figure below is NOT a latency "
+			       "(a functional run) !!!");
+}
+
+int nrt_harness_row(struct nrt_harness *h, json_t *row)
+{
+	if (h->ctx.mps.time_sliced)
+		json_object_set_new(row, "time_sliced", json_true());
+	return bm_out_row(h->out, row);
 }
 
 /* The data check's summary; a wrong element fails the run. */
@@ -51,6 +65,12 @@ static int summary(struct nrt_harness *h, int ret)
 	const char *err = ret ? (bm_log_last_error() ? bm_log_last_error() :
 				 strerror(-ret)) : NULL;
 	const char *v = nrt_check_summary(&h->check, err, h->out);
+
+	bm_out_summary(h->out, "figures_are_latencies",
+		       json_boolean(!h->ctx.mps.time_sliced));
+	if (h->ctx.mps.time_sliced)
+		bm_out_comment(h->out, "!!! time-sliced GPU (no CUDA MPS): "
+			       "the figures above are NOT latencies !!!");
 
 	if (h->check.wrong) {
 		BM_ERR("data check FAILED: %llu wrong element(s)",
@@ -74,6 +94,7 @@ int nrt_harness_main(const struct nrt_tool *t, void *tool,
 	char *ptext = NULL;
 	int ret, code;
 
+	o->tool = t->name;	/* for nrt_front's messages, and the hello */
 	if (nrt_front(o, &code))
 		return code;
 	h.params = t->params(&h);
@@ -83,7 +104,6 @@ int nrt_harness_main(const struct nrt_tool *t, void *tool,
 		ret = -ENOMEM;
 		goto out_params;
 	}
-	o->tool = t->name;
 	o->params = ptext;
 	ret = nrt_init(&h.ctx, o);
 	if (ret) {
@@ -106,11 +126,14 @@ int nrt_harness_main(const struct nrt_tool *t, void *tool,
 				   strerror(-ret)) : NULL);
 	h.out = NULL;
 out_teardown:
-	if (t->teardown)
-		t->teardown(&h);
-	/* after an error the peers may be gone: abort, do not finalize */
+	/* after an error the peers may be gone: abort, do not finalize; the
+	 * tool's graphs are gone by now, and the abort ends the kernels that
+	 * wait for a dead peer before the tool's cudaFree would wait on
+	 * them (nccl_rt.h) */
 	if (ret && ret != -EBADMSG)
 		nrt_comm_close(&h.ctx.comm, true);
+	if (t->teardown)
+		t->teardown(&h);
 	nrt_fini(&h.ctx);
 out_params:
 	json_decref(h.params);

@@ -231,6 +231,66 @@ static int gdr_attr(int device)
 	return v != 0;
 }
 
+/* cudaDevAttrMpsEnabled: whether this process's contexts on the device
+ * are shared via MPS (the driver connected to a daemon at CUDA init): 1,
+ * 0, or -1 if CUDA cannot say; a failed query's error is cleared. */
+static int mps_attr(int device)
+{
+	int v = 0;
+
+	if (cudaDeviceGetAttribute(&v, cudaDevAttrMpsEnabled, device) !=
+	    cudaSuccess) {
+		(void)cudaGetLastError();
+		return -1;
+	}
+	return v != 0;
+}
+
+/* --local-hosts: the ranks' MPS state gathered (all 1: on; any 0: off;
+ * else unknown), and the verdict (nrt_mps.h). -ENOTSUP when MPS does not
+ * serve the GPU and time-slicing was not allowed. */
+static int mps_check(struct nrt_ctx *c, const struct nrt_opts *o)
+{
+	struct nrt_boot *b = &c->boot;
+	int mine = c->mps.cuda_attr, *all, r, ret;
+	bool off = false, unknown = false;
+
+	all = calloc((size_t)b->nranks, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	ret = nrt_allgather(b, &mine, all, sizeof(mine));
+	for (r = 0; !ret && r < b->nranks; r++) {
+		off |= all[r] == 0;
+		unknown |= all[r] < 0;
+	}
+	free(all);
+	if (ret) {
+		BM_ERR("gathering the ranks' MPS state: %s", strerror(-ret));
+		return ret;
+	}
+	c->mps.cuda_attr = off ? 0 : unknown ? -1 : 1;
+	c->mps.checked = true;
+	if (nrt_mps_serves(&c->mps)) {
+		BM_INFO("CUDA MPS serves the %d ranks on GPU %d (%s)",
+			b->nranks, c->device, nrt_mps_state(&c->mps));
+		return 0;
+	}
+	if (!o->allow_time_sliced) {
+		if (b->rank == 0)
+			nrt_mps_howto(stderr, o->tool ? o->tool : "netroof",
+				      b->nranks, &c->mps);
+		BM_ERR("no CUDA MPS: refusing to time %d ranks time-sliced "
+		       "on one GPU", b->nranks);
+		return -ENOTSUP;
+	}
+	c->mps.time_sliced = true;
+	if (b->rank == 0)
+		BM_WARN("--allow-time-sliced: MPS %s; the ranks time-slice "
+			"the GPU, and every figure of this run is marked as "
+			"NOT a latency", nrt_mps_state(&c->mps));
+	return 0;
+}
+
 int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 {
 	int ret, ngpu = 0, v;
@@ -244,7 +304,17 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	if (ret)
 		return ret;
 	nrt_env_setup(&c->boot.o, c->boot.nranks, &c->log);
+	nrt_mps_probe(&c->mps);
 	ce = cudaGetDeviceCount(&ngpu);
+	if (ce >= cudaErrorMpsConnectionFailed &&
+	    ce <= cudaErrorMpsClientTerminated) {
+		BM_ERR("CUDA and the MPS daemon (pipes in %s): %s; a daemon "
+		       "that died leaves its pipes (echo quit | "
+		       "nvidia-cuda-mps-control, or start a fresh one)",
+		       c->mps.pipe_dir, cudaGetErrorString(ce));
+		ret = -ENODEV;
+		goto out_boot;
+	}
 	if (ce != cudaSuccess || ngpu < 1) {
 		BM_ERR("no CUDA GPU usable here (%s)", ce != cudaSuccess ?
 		       cudaGetErrorString(ce) : "0 devices");
@@ -269,6 +339,9 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	cudaRuntimeGetVersion(&c->cuda_runtime);
 	cudaDriverGetVersion(&c->cuda_driver);
 	c->gdr_attr = gdr_attr(c->device);
+	c->mps.cuda_attr = mps_attr(c->device);
+	if (o->local_hosts && (ret = mps_check(c, o)))
+		goto out_boot;
 	if (ncclGetVersion(&v) == ncclSuccess)
 		c->nccl_version = v;
 	CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
@@ -281,6 +354,20 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	if (c->comm.path.mismatch && !o->allow_fallback) {
 		ret = -EPROTO;
 		goto out_comm;
+	}
+	if (o->local_hosts) {
+		/* each rank its own host: only NCCL's network transport can
+		 * connect them (P2P and SHM refuse another host hash) */
+		if (!c->comm.path.net_seen) {
+			BM_ERR("--local-hosts: NCCL connected the ranks over "
+			       "'%s' (%s), not its network transport: they "
+			       "were not separate hosts to it",
+			       c->comm.path.transport, c->comm.path.detail);
+			ret = -EPROTO;
+			goto out_comm;
+		}
+		nrt_local_hosts_caveat(c->boot.nranks, c->comm.path.transport,
+				       c->caveat, sizeof(c->caveat));
 	}
 	return 0;
 out_comm:
@@ -348,6 +435,24 @@ void nrt_meta(struct nrt_ctx *c, struct bm_out *out)
 	for (i = 0; i < c->nwarnings; i++)
 		json_array_append_new(w, json_string(c->warnings[i]));
 	bm_out_meta(out, "warnings", w);
+	bm_out_meta(out, "mps", nrt_mps_json(&c->mps));
+	bm_out_meta(out, "figures_are_latencies",
+		    json_boolean(!c->mps.time_sliced));
+	bm_out_meta(out, "nccl_tuning_log", json_string(
+		c->log.tuning ? "on: the algo/proto columns are rank 0's NCCL "
+				"TUNING lines (a write() per eager call on "
+				"rank 0; none in graph replays)" :
+				"off (NCCL_DEBUG_SUBSYS without TUNING): "
+				"algo/proto not logged"));
+	if (c->boot.o.local_hosts) {
+		const char *id = getenv("NCCL_HOSTID");
+
+		bm_out_meta(out, "local_hosts",
+			    json_integer(c->boot.o.local_hosts));
+		bm_out_meta(out, "nccl_hostid", json_string(id ? id : ""));
+		bm_out_meta(out, "same_machine_caveat",
+			    json_string(c->caveat));
+	}
 }
 
 /* ---- synchronisation and timing ---- */
@@ -375,21 +480,18 @@ int nrt_sync(struct nrt_ctx *c, struct nrt_comm *nc, cudaStream_t s,
 		 * the poll loop tight for the small-message latency */
 		if (++spins & 1023)
 			continue;
+		/* no abort here: the caller's graphs go first (nccl_rt.h) */
 		if (nc && nc->comm) {
 			if (ncclCommGetAsyncError(nc->comm, &st) == ncclSuccess &&
 			    st != ncclSuccess && st != ncclInProgress) {
-				BM_ERR("NCCL: %s (%s); aborting",
-				       ncclGetErrorString(st),
+				BM_ERR("NCCL: %s (%s)", ncclGetErrorString(st),
 				       ncclGetLastError(nc->comm));
-				nrt_comm_close(nc, true);
 				return -EIO;
 			}
 		}
 		if (bm_now_ns() > deadline) {
 			BM_ERR("operation not done after %d ms (a peer died or "
-			       "hangs?); aborting the communicator", timeout_ms);
-			if (nc)
-				nrt_comm_close(nc, true);
+			       "hangs?)", timeout_ms);
 			return -ETIMEDOUT;
 		}
 	}

@@ -14,13 +14,30 @@
  * not IB, path.mismatch is set and nrt_init fails (-EPROTO) unless
  * --allow-fallback; the tool then labels its results.
  *
+ * --local-hosts (nrt_mps.h): after cudaSetDevice every rank asks CUDA
+ * whether its contexts go through MPS, and the ranks agree over the
+ * bootstrap; without MPS nrt_init fails with -ENOTSUP (exit 77, the how-to
+ * on rank 0's stderr) unless --allow-time-sliced, which sets
+ * mps.time_sliced. After the communicator, NCCL must have connected the
+ * ranks over its network transport (-EPROTO otherwise: the host ids did
+ * not take), and caveat says what the figures are.
+ *
  * Timeouts: one, --timeout (nrt_opts.timeout_ms), for every wait.
  * Communicators are created non-blocking (ncclConfig_t.blocking=0) and
- * polled; past the timeout the communicator is ncclCommAbort()ed and
- * -ETIMEDOUT returned. Calls that answer ncclInProgress are waited out
+ * polled; an init past the timeout is ncclCommAbort()ed and -ETIMEDOUT
+ * returned. Calls that answer ncclInProgress are waited out
  * (nrt_call_done), nrt_sync() does the same for a stream (a rank that died
- * mid-run shows up there), and nrt_comm_close()'s finalize too: nothing
- * hangs past --timeout.
+ * mid-run shows up there: NCCL's error, or the deadline), and
+ * nrt_comm_close()'s finalize too: nothing hangs past --timeout.
+ *
+ * After a failed wait the communicator is aborted by the caller, in this
+ * order: the CUDA graphs that captured it are destroyed first (an
+ * in-flight graph is freed when its kernels end), then ncclCommAbort ends
+ * the kernels still waiting for the dead peer, then the buffers are freed
+ * (a cudaFree would wait for those kernels). NCCL frees the communicator
+ * on abort, and a captured graph's destructor writes into it
+ * (enqueue.cc:1369, persistentDestructor), so no graph may outlive it.
+ * The harness does the abort (harness.h).
  *
  * Everything returns 0 or -errno and logs once with BM_ERR (rank prefix).
  */
@@ -37,6 +54,7 @@
 #include "half.h"
 #include "nrt_boot.h"
 #include "nrt_log.h"
+#include "nrt_mps.h"
 #include "nrt_opts.h"
 
 /* Log a CUDA/NCCL failure with the call text, then run the given statement
@@ -83,6 +101,10 @@ struct nrt_ctx {
 					* 1, 0; -1 unknown */
 	char		  warnings[8][160]; /* GB10 traps etc., also in meta */
 	int		  nwarnings;
+	struct nrt_mps	  mps;	       /* MPS as seen (nrt_mps.h) */
+	/* --local-hosts: what the figures are (nrt_local_hosts_caveat);
+	 * "" otherwise */
+	char		  caveat[192];
 };
 
 /*
@@ -99,15 +121,18 @@ void nrt_fini(struct nrt_ctx *c);
 
 /* meta: nccl_version, cuda_runtime, cuda_driver, gpu, pci_bus_id, rank
  * info, launch source, net asked, transport used (path), gpudirect_rdma
- * (what this run observed: nrt_gdr_json), warnings. */
+ * (what this run observed: nrt_gdr_json), warnings, mps (nrt_mps_json),
+ * figures_are_latencies, nccl_tuning_log; with --local-hosts also
+ * local_hosts, nccl_hostid (rank 0's) and same_machine_caveat. */
 void nrt_meta(struct nrt_ctx *c, struct bm_out *out);
 /* A path as a JSON object (for --compare rows or meta). */
 json_t *nrt_path_json(const struct nrt_comm *nc);
 
 /*
  * Wait for stream to drain, polling cudaStreamQuery and the communicator's
- * async error; past timeout_ms (<= 0: --timeout) the communicator is
- * aborted and -ETIMEDOUT returned; -EIO on an NCCL/CUDA error.
+ * async error: 0, -ETIMEDOUT past timeout_ms (<= 0: --timeout), -EIO on an
+ * NCCL/CUDA error. It does not abort the communicator: the caller destroys
+ * its graphs, then aborts (see the top).
  */
 int nrt_sync(struct nrt_ctx *c, struct nrt_comm *nc, cudaStream_t s,
 	     int timeout_ms);

@@ -136,38 +136,87 @@ void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 		p->mismatch = true;
 }
 
-void nrt_parse_algo(FILE *f, char *algo, size_t alen, char *proto,
-		    size_t plen)
+/* One TUNING line: NCCL's function name ("" when the line names none),
+ * its bytes (-1 when none), algorithm and protocol. 0 if it is one. */
+static int tuning_line(const char *line, char *func, size_t flen,
+		       long long *bytes_p, char *algo, size_t alen,
+		       char *proto, size_t plen)
 {
 	static const char *const algos[] = { "Tree", "Ring", "CollNetDirect",
 					     "CollNetChain", "NVLS", "NVLSTree",
 					     "PAT" };
 	static const char *const protos[] = { "LL", "LL128", "Simple" };
-	char line[1024], a[32], pr[32];
+	static const char arrow[] = " Bytes -> Algo ";
+	const char *u = strstr(line, "Best tuning, algorithm, "), *q, *e, *b;
+	char a[32], pr[32];
 	int ai, pi;
+
+	func[0] = '\0';
+	*bytes_p = -1;
+	if (u && sscanf(u + 24, "%31[^,], protocol, %31s", a, pr) == 2) {
+		snprintf(algo, alen, "%s", a);
+		snprintf(proto, plen, "%s", pr);
+		return 0;
+	}
+	u = strstr(line, arrow);
+	if (!u || sscanf(u + sizeof(arrow) - 1, "%31s proto %31s", a, pr) != 2)
+		return -1;
+	/* "<Func>: <bytes>" ends right before the arrow */
+	for (q = u; q > line && q[-1] >= '0' && q[-1] <= '9'; q--)
+		;
+	if (q < u)
+		*bytes_p = strtoll(q, NULL, 10);
+	if (q - line >= 2 && q[-1] == ' ' && q[-2] == ':') {
+		e = q - 2;
+		for (b = e; b > line && b[-1] != ' '; b--)
+			;
+		snprintf(func, flen, "%.*s", (int)(e - b), b);
+	}
+	if (sscanf(a, "%d", &ai) == 1 && sscanf(pr, "%d", &pi) == 1) {
+		if (ai >= 0 && ai < 7)
+			snprintf(algo, alen, "%s", algos[ai]);
+		else
+			snprintf(algo, alen, "algo%d", ai);
+		if (pi >= 0 && pi < 3)
+			snprintf(proto, plen, "%s", protos[pi]);
+		else
+			snprintf(proto, plen, "proto%d", pi);
+		return 0;
+	}
+	snprintf(algo, alen, "%s", a);
+	snprintf(proto, plen, "%s", pr);
+	return 0;
+}
+
+int nrt_parse_algo(FILE *f, const char *func, long long bytes, char *algo,
+		   size_t alen, char *proto, size_t plen)
+{
+	char line[1024], fn[64], a[32], pr[32];
+	bool filtered = func || bytes >= 0, mixed = false;
+	long long nb;
+	int n = 0;
 
 	snprintf(algo, alen, "unknown");
 	snprintf(proto, plen, "unknown");
 	while (fgets(line, sizeof(line), f)) {
-		char *u = strstr(line, "Best tuning, algorithm, ");
-
-		if (u && sscanf(u + 24, "%31[^,], protocol, %31s", a, pr) == 2) {
-			snprintf(algo, alen, "%s", a);
-			snprintf(proto, plen, "%s", pr);
+		if (tuning_line(line, fn, sizeof(fn), &nb, a, sizeof(a), pr,
+				sizeof(pr)))
 			continue;
-		}
-		u = strstr(line, "Bytes -> Algo ");
-		if (u && sscanf(u + 14, "%d proto %d", &ai, &pi) == 2) {
-			if (ai >= 0 && ai < 7)
-				snprintf(algo, alen, "%s", algos[ai]);
-			else
-				snprintf(algo, alen, "algo%d", ai);
-			if (pi >= 0 && pi < 3)
-				snprintf(proto, plen, "%s", protos[pi]);
-			else
-				snprintf(proto, plen, "proto%d", pi);
-		}
+		if (func && fn[0] && strcmp(func, fn))
+			continue;
+		if (bytes >= 0 && nb >= 0 && bytes != nb)
+			continue;
+		if (filtered && n && (strcmp(algo, a) || strcmp(proto, pr)))
+			mixed = true;
+		snprintf(algo, alen, "%s", a);
+		snprintf(proto, plen, "%s", pr);
+		n++;
 	}
+	if (mixed) {
+		snprintf(algo, alen, "mixed");
+		snprintf(proto, plen, "mixed");
+	}
+	return n;
 }
 
 /* ---- the environment ---- */
@@ -248,10 +297,13 @@ void nrt_env_setup(const struct nrt_opts *o, int nranks, struct nrt_log *l)
 				"the transport (the log goes to a file)", dbg);
 		setenv("NCCL_DEBUG", "INFO", 1);
 	}
-	/* TUNING and COLL log at every enqueue (a write() per call, read
-	 * once per process): only on request, as they slow eager launches */
+	/* TUNING: which algorithm and protocol NCCL chose (rank 0, a line
+	 * per plan: each eager call, a graph at capture only); COLL, a line
+	 * per call on every rank, only on request (nrt_log.h) */
 	env_default("NCCL_DEBUG_SUBSYS", o->coll_log ?
-		    "INIT,NET,GRAPH,ENV,TUNING,COLL" : "INIT,NET,GRAPH,ENV");
+		    "INIT,NET,GRAPH,ENV,TUNING,COLL" :
+		    "INIT,NET,GRAPH,ENV,TUNING");
+	l->tuning = nrt_subsys_has(getenv("NCCL_DEBUG_SUBSYS"), "TUNING");
 	if (user_file) {
 		expand_file(user_file, l->path, sizeof(l->path));
 	} else {
@@ -294,20 +346,57 @@ void nrt_log_path(struct nrt_log *l, int nranks, enum nrt_net asked,
 			p->gdr ? " GPUDirect RDMA" : "");
 }
 
-void nrt_log_algo(struct nrt_log *l, char *algo, size_t alen, char *proto,
-		  size_t plen)
+int nrt_log_algo(struct nrt_log *l, const char *func, long long bytes,
+		 char *algo, size_t alen, char *proto, size_t plen)
 {
-	FILE *f = l->path[0] ? fopen(l->path, "r") : NULL;
+	FILE *f;
+	int n;
 
+	if (!l->tuning) {
+		snprintf(algo, alen, "not-logged");
+		snprintf(proto, plen, "not-logged");
+		return 0;
+	}
+	f = l->path[0] ? fopen(l->path, "r") : NULL;
 	if (!f) {
 		snprintf(algo, alen, "unknown");
 		snprintf(proto, plen, "unknown");
-		return;
+		return -1;
 	}
 	fseek(f, l->off, SEEK_SET);
-	nrt_parse_algo(f, algo, alen, proto, plen);
+	n = nrt_parse_algo(f, func, bytes, algo, alen, proto, plen);
 	l->off = ftell(f);
 	fclose(f);
+	return n;
+}
+
+void nrt_log_skip(struct nrt_log *l)
+{
+	FILE *f = l->path[0] ? fopen(l->path, "r") : NULL;
+
+	if (!f)
+		return;
+	if (!fseek(f, 0, SEEK_END))
+		l->off = ftell(f);
+	fclose(f);
+}
+
+bool nrt_subsys_has(const char *subsys, const char *name)
+{
+	char buf[256], *tok, *save = NULL;
+	bool invert, listed = false;
+
+	if (!subsys)	/* NCCL's default mask */
+		return !strcasecmp(name, "INIT") ||
+		       !strcasecmp(name, "BOOTSTRAP") ||
+		       !strcasecmp(name, "ENV");
+	invert = subsys[0] == '^';
+	snprintf(buf, sizeof(buf), "%s", subsys + invert);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!strcasecmp(tok, name) || !strcasecmp(tok, "ALL"))
+			listed = true;
+	return invert ? !listed : listed;
 }
 
 void nrt_log_done(struct nrt_log *l)

@@ -15,12 +15,18 @@
  * NCCL_RUNTIME_CONNECT=0 is set (unless given) so that every connection is
  * made inside ncclCommInitRank and the log proves the path before timing.
  *
- * The log: NCCL_DEBUG=INFO, NCCL_DEBUG_SUBSYS=INIT,NET,GRAPH,ENV (+TUNING,
- * COLL with --nccl-coll-log: per-call lines, which slow eager launches by a
- * write() each, so off by default) and NCCL_DEBUG_FILE=$TMPDIR/netroof-
- * nccl.<pid>.log (unless the user set NCCL_DEBUG_FILE: that file is read
- * instead, %h and %p expanded as NCCL does). After each communicator's init
- * the new part of the log is parsed into struct nrt_path.
+ * The log: NCCL_DEBUG=INFO, NCCL_DEBUG_SUBSYS=INIT,NET,GRAPH,ENV,TUNING
+ * (+COLL with --nccl-coll-log: a line per call on every rank) and
+ * NCCL_DEBUG_FILE=$TMPDIR/netroof-nccl.<pid>.log (unless the user set
+ * NCCL_DEBUG_FILE: that file is read instead, %h and %p expanded as NCCL
+ * does). After each communicator's init the new part of the log is parsed
+ * into struct nrt_path.
+ *
+ * TUNING is what says which algorithm and protocol NCCL chose. Its cost:
+ * rank 0 writes one line (a write(): NCCL's log file is line-buffered) per
+ * eager collective; graph replays write nothing, and one rank builds no
+ * plan at all. To time eager calls without it, set NCCL_DEBUG_SUBSYS
+ * without TUNING (the algorithm columns then say "not-logged").
  */
 #ifndef NRT_LOG_H
 #define NRT_LOG_H
@@ -63,17 +69,36 @@ struct nrt_path {
  * nranks 1 gives "none/intra-process". */
 void nrt_parse_log(FILE *f, int nranks, enum nrt_net asked,
 		   struct nrt_path *p);
-/* The algorithm and protocol NCCL chose, from the TUNING lines ("Best
- * tuning, algorithm, X, protocol, Y" or "N Bytes -> Algo A proto P"): the
- * last one seen; "unknown" when none. */
-void nrt_parse_algo(FILE *f, char *algo, size_t alen, char *proto,
-		    size_t plen);
+/*
+ * The algorithm and protocol NCCL chose, from its TUNING lines. NCCL 2.28
+ * prints one per collective at plan build (enqueue.cc:724), on rank 0
+ * only: at every eager call, and in graph mode at capture only (a replay
+ * builds no plan):
+ *   "...NCCL INFO AllReduce: 4096 Bytes -> Algo RING proto LL
+ *    channel{Lo..Hi}={0..0}"
+ * Bytes is NCCL's count x type size: the buffer for all-reduce and
+ * broadcast, one rank's block for all-gather and reduce-scatter. Algo is
+ * TREE, RING, COLLNET_DIRECT, COLLNET_CHAIN, NVLS, NVLS_TREE or PAT; proto
+ * LL, LL128 or SIMPLE (collectives.cc:58-78). Send/recv print none. Also
+ * read: the numeric "N Bytes -> Algo A proto P time T" (TRACE builds;
+ * INFO in older releases; mapped to Tree, Ring, ... and LL, LL128,
+ * Simple) and "Best tuning, algorithm, A, protocol, P".
+ *
+ * func (NCCL's name, "AllReduce") and bytes (>= 0) take only the lines of
+ * that operation (a line that names no function or bytes matches any);
+ * NULL and -1 take every line. Returns how many lines were taken. algo
+ * and proto: the last line taken; "mixed" when filtered lines disagree;
+ * "unknown" when none was taken.
+ */
+int nrt_parse_algo(FILE *f, const char *func, long long bytes, char *algo,
+		   size_t alen, char *proto, size_t plen);
 
 /* NCCL's log file and how far it has been read. */
 struct nrt_log {
 	char path[512];	/* NCCL_DEBUG_FILE resolved for this process */
 	long off;	/* parse offset: what earlier calls consumed */
 	bool ours;	/* our scratch file (removed at the end) */
+	bool tuning;	/* NCCL_DEBUG_SUBSYS lets TUNING lines through */
 };
 
 /* --net and friends into the environment, NCCL_DEBUG=INFO and its file
@@ -83,10 +108,16 @@ void nrt_env_setup(const struct nrt_opts *o, int nranks, struct nrt_log *l);
  * (loudly when it is not what was asked). */
 void nrt_log_path(struct nrt_log *l, int nranks, enum nrt_net asked,
 		  struct nrt_path *p);
-/* nrt_parse_algo over the lines since the last read ("unknown" when the
- * file cannot be read). */
-void nrt_log_algo(struct nrt_log *l, char *algo, size_t alen, char *proto,
-		  size_t plen);
+/* nrt_parse_algo over the lines since the last read; the count, or -1
+ * ("unknown") when the file cannot be read, or 0 ("not-logged") when
+ * TUNING is off. */
+int  nrt_log_algo(struct nrt_log *l, const char *func, long long bytes,
+		  char *algo, size_t alen, char *proto, size_t plen);
+/* Skip what NCCL has written so far (the next read starts at its end). */
+void nrt_log_skip(struct nrt_log *l);
+/* Whether a NCCL_DEBUG_SUBSYS value lets subsystem name through (NULL:
+ * NCCL's default INIT,BOOTSTRAP,ENV; "^A,B": all but those; ALL). */
+bool nrt_subsys_has(const char *subsys, const char *name);
 /* Removes our scratch file unless NETROOF_KEEP_NCCL_LOG is set; the
  * user's NCCL_DEBUG_FILE stays. */
 void nrt_log_done(struct nrt_log *l);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* nccl_rt's options, --print-launch and --local N (see nrt_opts.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "nrt_mps.h"
 #include "nrt_opts.h"
 #include "spawn.h"
 
@@ -52,6 +54,14 @@ int nrt_opt(struct nrt_opts *o, int key, const char *arg)
 		if (bm_parse_int(arg, 1, 64, &v))
 			goto bad;
 		o->local = (int)v;
+		return 1;
+	case NRT_KEY_LOCAL_HOSTS:
+		if (bm_parse_int(arg, 2, 64, &v))
+			goto bad;
+		o->local_hosts = (int)v;
+		return 1;
+	case NRT_KEY_ALLOW_TIME_SLICED:
+		o->allow_time_sliced = true;
 		return 1;
 	case NRT_KEY_NET:
 		if (!strcmp(arg, "ib") || !strcmp(arg, "roce"))
@@ -150,29 +160,84 @@ int nrt_print_launch(const struct nrt_opts *o, FILE *f)
 	return 0;
 }
 
+/* --local-hosts, in each forked rank before it returns to the tool: its
+ * own host to NCCL (nrt_mps.h). */
+static int local_host_env(int rank, void *arg)
+{
+	const struct nrt_opts *o = arg;
+	char id[64];
+
+	nrt_local_host_id(rank, id, sizeof(id));
+	setenv("NCCL_HOSTID", id, 1);
+	setenv("NCCL_NVLS_ENABLE", "0", 1);
+	if (!o->socket_ifname)
+		setenv("NCCL_SOCKET_IFNAME", "lo", 0);
+	return 0;
+}
+
+/* --local-hosts in the parent: refuse without an MPS pipe directory, say
+ * what the ranks' environment replaces, default --net and --device. 0, or
+ * the exit status. */
+static int local_hosts_setup(struct nrt_opts *o)
+{
+	const char *id = getenv("NCCL_HOSTID");
+	const char *nvls = getenv("NCCL_NVLS_ENABLE");
+	struct nrt_mps m;
+
+	nrt_mps_probe(&m);
+	if (!m.dir_exists && !o->allow_time_sliced) {
+		nrt_mps_howto(stderr, o->tool ? o->tool : "netroof",
+			      o->local_hosts, &m);
+		return BM_EXIT_UNAVAIL;
+	}
+	if (id)
+		BM_WARN("NCCL_HOSTID=%s replaced: --local-hosts gives each "
+			"rank its own", id);
+	if (nvls && strcmp(nvls, "0"))
+		BM_WARN("NCCL_NVLS_ENABLE=%s replaced by 0 for --local-hosts",
+			nvls);
+	if (o->net == NRT_NET_AUTO)
+		o->net = NRT_NET_SOCKET; /* loopback TCP, as documented */
+	if (o->device < 0)
+		o->device = 0;		 /* one GPU for every rank */
+	return 0;
+}
+
 int nrt_launch(struct nrt_opts *o, int *exit_code_p)
 {
 	static char peer[64];	/* o->peer points here in the children */
 	struct bm_spawn_cfg cfg;
 	uint16_t port;
-	int ret, rank;
+	int ret, rank, n;
 
-	if (o->local <= 0)
+	if (o->forked || (o->local <= 0 && o->local_hosts <= 0))
 		return 0;
-	if (o->rank >= 0 || o->nranks > 0 || o->peer) {
-		BM_ERR("--local forks its own ranks: drop "
-		       "--rank/--nranks/--peer");
+	if (o->local > 0 && o->local_hosts > 0) {
+		BM_ERR("--local (one rank per GPU) or --local-hosts (ranks "
+		       "sharing one GPU): one of them");
 		*exit_code_p = BM_EXIT_USAGE;
 		return 1;
 	}
+	if (o->rank >= 0 || o->nranks > 0 || o->peer) {
+		BM_ERR("--local%s forks its own ranks: drop "
+		       "--rank/--nranks/--peer",
+		       o->local_hosts ? "-hosts" : "");
+		*exit_code_p = BM_EXIT_USAGE;
+		return 1;
+	}
+	n = o->local > 0 ? o->local : o->local_hosts;
+	if (o->local_hosts && (*exit_code_p = local_hosts_setup(o)))
+		return 1;
 	port = o->port != BM_OOB_DEFAULT_PORT ? o->port : bm_free_port();
 	if (!port)
 		port = BM_OOB_DEFAULT_PORT;
 	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
 	cfg = (struct bm_spawn_cfg){
-		.n = o->local,
+		.n = n,
 		/* the survivors of a failed rank end at their own timeout */
 		.grace_ms = o->timeout_ms + 5000,
+		.child_setup = o->local_hosts ? local_host_env : NULL,
+		.arg = o,
 	};
 	ret = bm_spawn_local(&cfg, &rank, exit_code_p);
 	if (ret < 0) {
@@ -182,10 +247,11 @@ int nrt_launch(struct nrt_opts *o, int *exit_code_p)
 	if (ret > 0)
 		return 1;	/* the parent: every child has ended */
 	o->rank = rank;
-	o->nranks = o->local;
+	o->nranks = n;
 	o->peer = peer;
 	o->port = port;
 	o->local = 0;
+	o->forked = true;
 	return 0;
 }
 
@@ -193,6 +259,7 @@ int nrt_not_built(struct nrt_opts *o, const char *tool, const char *hint)
 {
 	int code;
 
+	o->tool = tool;
 	if (nrt_front(o, &code))
 		return code;
 	fprintf(stderr, "%s: built without CUDA/NCCL (configure with "

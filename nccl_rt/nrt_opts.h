@@ -42,6 +42,8 @@ enum {
 	NRT_KEY_PRINT_LAUNCH,
 	NRT_KEY_ALLOW_FALLBACK,
 	NRT_KEY_NCCL_COLL_LOG,
+	NRT_KEY_LOCAL_HOSTS,
+	NRT_KEY_ALLOW_TIME_SLICED,
 	NRT_KEY_END = 450,
 };
 
@@ -50,6 +52,8 @@ enum {
 	{ "nranks", NRT_KEY_NRANKS, "N", "number of ranks (else from env)" },  \
 	{ "peer", NRT_KEY_PEER, "HOST:PORT", "rank 0's bootstrap address" },   \
 	{ "local", NRT_KEY_LOCAL, "N", "fork N ranks on this host, one per GPU" }, \
+	{ "local-hosts", NRT_KEY_LOCAL_HOSTS, "N", "fork N ranks on one GPU, each its own host to NCCL (NCCL_HOSTID): NCCL's network transport between them, loopback TCP by default; needs CUDA MPS" }, \
+	{ "allow-time-sliced", NRT_KEY_ALLOW_TIME_SLICED, NULL, "--local-hosts without MPS: a functional run, every figure marked as not a latency" }, \
 	{ "net", NRT_KEY_NET, "ib|socket|auto", "NCCL network transport (default auto)" }, \
 	{ "ib-hca", NRT_KEY_IB_HCA, "LIST", "NCCL_IB_HCA (list both PCIe halves on GB10)" }, \
 	{ "ib-gid", NRT_KEY_IB_GID, "N", "NCCL_IB_GID_INDEX (RoCE v2: usually 3)" }, \
@@ -57,13 +61,18 @@ enum {
 	{ "device", NRT_KEY_DEVICE, "N", "CUDA device (default local rank % GPUs)" }, \
 	{ "print-launch", NRT_KEY_PRINT_LAUNCH, NULL, "print resolved rank/size/peer, exit" }, \
 	{ "allow-fallback", NRT_KEY_ALLOW_FALLBACK, NULL, "run on even if NCCL used another transport" }, \
-	{ "nccl-coll-log", NRT_KEY_NCCL_COLL_LOG, NULL, "log NCCL's per-call algo/proto (COLL)" }
+	{ "nccl-coll-log", NRT_KEY_NCCL_COLL_LOG, NULL, "also NCCL's COLL lines (every rank, every call)" }
 
 struct nrt_opts {
 	int	     rank;	    /* --rank, -1: from environment */
 	int	     nranks;	    /* --nranks, -1: from environment */
 	const char  *peer;	    /* --peer HOST:PORT, NULL: environment */
 	int	     local;	    /* --local N, 0: off */
+	int	     local_hosts;   /* --local-hosts N, 0: off; in each of
+				     * its ranks still N (nrt_mps.h) */
+	bool	     allow_time_sliced; /* --allow-time-sliced */
+	bool	     forked;	    /* this process is a rank that --local or
+				     * --local-hosts forked */
 	enum nrt_net net;	    /* --net */
 	const char  *ib_hca;	    /* --ib-hca, NULL: leave NCCL_IB_HCA */
 	int	     ib_gid;	    /* --ib-gid, -1: leave */
@@ -71,12 +80,12 @@ struct nrt_opts {
 	int	     device;	    /* --device, -1: local_rank % ngpus */
 	bool	     print_launch;  /* --print-launch */
 	bool	     allow_fallback;/* --allow-fallback */
-	bool	     coll_log;	    /* --nccl-coll-log: add COLL subsystem */
+	bool	     coll_log;	    /* --nccl-coll-log: add COLL lines */
 	/* from struct bm_common (nrt_opts_from_common) */
 	uint16_t     port;	    /* bootstrap port (default 18515) */
 	const char  *bind;	    /* --bind */
 	int	     timeout_ms;    /* every wait: bootstrap, init, sync */
-	/* set by the tool (or the harness) before the bootstrap */
+	/* set by the tool (or the harness) before nrt_front */
 	const char  *tool;	    /* "nccl_coll"; must match across ranks */
 	const char  *params;	    /* canonical params text; must match */
 };
@@ -113,9 +122,14 @@ int nrt_print_launch(const struct nrt_opts *o, FILE *f);
  * 127.0.0.1:port, LOCAL_RANK i; common/spawn.h) and waits. Returns 1 in the
  * parent with *exit_code_p = the worst child's exit status (a child that
  * fails makes the parent SIGTERM the rest after --timeout + 5 s); 0 in a
- * child, which goes on as its rank, or when --local is off. Call before
- * any CUDA call (fork after CUDA init is not allowed). Per-rank host
- * identities (#18) belong in the spawn's child_setup.
+ * child, which goes on as its rank, or when neither option is given. Call
+ * before any CUDA call (fork after CUDA init is not allowed).
+ *
+ * --local-hosts N: the same fork, all ranks on one GPU (--device, else 0),
+ * each its own host to NCCL (nrt_mps.h: NCCL_HOSTID, NCCL_NVLS_ENABLE=0,
+ * NCCL_SOCKET_IFNAME=lo; --net socket unless given). Without an MPS pipe
+ * directory it forks nothing: the how-to on stderr, exit 77 (unless
+ * --allow-time-sliced). --local and --local-hosts together: usage (2).
  */
 int nrt_launch(struct nrt_opts *o, int *exit_code_p);
 

@@ -1,8 +1,11 @@
 #!/bin/sh
 # moe_alltoall on a real GPU (exit 77 where there is none): run one pattern
 # with the in-run check and -J, then hold the JSON to what it may claim:
-# the data check passed with every planned step checked, and the meta
-# states GPUDirect RDMA only as observed (no fixed sentence about GB10).
+# the data check passed with every planned step checked (each received
+# token and each combined output per token, against the routing of every
+# rank), and the meta states GPUDirect RDMA only as observed (no fixed
+# sentence about GB10); with --local-hosts N also the socket transport,
+# MPS and the caveat. Exit 77 from the tool (no GPU, no MPS) is a skip.
 #   gpu_check.sh EXE ARGS...
 exe=$1; shift
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -29,5 +32,19 @@ assert g["cuda_gpudirect_rdma_supported"] in (True, False, None), g
 # one rank crosses no network: NCCL logged no NET connection
 if m["nranks"] == 1:
     assert g["nccl_connection_gdrdma"] is None, g
-print("ok:", s["checks_done"], "steps checked;", "gpudirect_rdma", g)
+# --local-hosts: N ranks on one GPU, NCCL's socket transport, MPS
+if m.get("local_hosts"):
+    n = m["local_hosts"]
+    assert m["nranks"] == n and d["params"]["ep"] == n, (m["nranks"], n)
+    assert m["transport"] == "socket", m["transport"]
+    assert m["path"]["detail"].startswith("NET/Socket"), m["path"]
+    assert m["mps"]["state"].startswith("on"), m["mps"]
+    assert m["figures_are_latencies"] is True and \
+        s["figures_are_latencies"] is True, m
+    assert "loopback TCP" in m["same_machine_caveat"], m
+    rows = d["results"]
+    assert rows and all(r["wrong"] == 0 for r in rows), rows
+    assert not any("time_sliced" in r for r in rows), rows
+print("ok:", m["nranks"], "rank(s),", s["checks_done"], "steps checked;",
+      "gpudirect_rdma", g)
 PY

@@ -3,8 +3,9 @@
 # matrix from a matrix file must come out exactly, bytes and imbalance must
 # follow from it, bad input must be a usage error (exit 2).
 # usage: routing_only.sh MOE_ALLTOALL TESTDIR
+# The model is sim/models' qwen3-coder-30b-a3b, by name (common/hfconfig).
 exe=$1 dir=$2
-model=$dir/models/qwen3-coder-30b-a3b.json
+model=qwen3-coder-30b-a3b
 command -v python3 >/dev/null || { echo "SKIP: needs python3" >&2; exit 77; }
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT

@@ -3,7 +3,8 @@
  * Unit tests of moe_alltoall/routing: generators (counts add up, seeds
  * reproduce, Zipf skew measured), per-peer count matrices, imbalance
  * statistics, byte accounting and model geometry.
- * argv[1]: the folder with models/ and data/ (tests/moe_alltoall).
+ * argv[1]: the folder with data/ (tests/moe_alltoall); the model configs
+ * are sim/models' (the one copy), by path or by name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bm_test.h"
+#include "config.h"
 #include "routing.h"
 
 static const char *dir = ".";
@@ -495,10 +499,12 @@ static void test_zipf_fit(void)
 static void test_geom(void)
 {
 	struct a2a_geom g;
-	char path[600];
+	char path[600], tmp[] = "/tmp/test_a2a_geom.XXXXXX.json";
 	json_t *j;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/models/qwen3-coder-30b-a3b.json", dir);
+	snprintf(path, sizeof(path), "%s/sim/models/qwen3-coder-30b-a3b.json",
+		 NETROOF_SOURCE_ROOT);
 	EXPECT_EQ(a2a_geom_load(path, &g, NULL, 0), 0);
 	EXPECT_EQ(g.hidden, 2048);
 	EXPECT_EQ(g.n_experts, 128);
@@ -520,11 +526,18 @@ static void test_geom(void)
 	EXPECT_EQ(a2a_geom_load("no-such-model", &g, NULL, 0), -ENOENT);
 	j = json_pack("{s:i, s:i, s:i, s:i}", "hidden_size", 64, "num_experts",
 		      4, "num_experts_per_tok", 2, "moe_intermediate_size", 32);
-	EXPECT_EQ(a2a_geom_from_json(j, "x", &g), -EINVAL); /* no layers */
+	fd = mkstemps(tmp, 5);
+	EXPECT(fd >= 0);
+	EXPECT_EQ(json_dumpfd(j, fd, 0), 0);
+	close(fd);
+	EXPECT_EQ(a2a_geom_load(tmp, &g, NULL, 0), -EINVAL); /* no layers */
 	json_object_set_new(j, "num_hidden_layers", json_integer(2));
-	EXPECT_EQ(a2a_geom_from_json(j, "x", &g), 0);
+	EXPECT_EQ(json_dump_file(j, tmp, 0), 0);
+	EXPECT_EQ(a2a_geom_load(tmp, &g, NULL, 0), 0);
 	json_object_set_new(j, "num_experts_per_tok", json_integer(5));
-	EXPECT_EQ(a2a_geom_from_json(j, "x", &g), -EINVAL); /* k > E */
+	EXPECT_EQ(json_dump_file(j, tmp, 0), 0);
+	EXPECT_EQ(a2a_geom_load(tmp, &g, NULL, 0), -EINVAL); /* k > E */
+	unlink(tmp);
 	json_decref(j);
 }
 

@@ -31,9 +31,9 @@ sweep)	runj sweep -b 8 -e 1M -f 4 "$@" ;;
 ops)	for t in bf16 fp16 fp32; do
 		runj ops-$t -o all -d $t -b 8 -e 256K -f 8
 	done ;;
-decode)	runj qwen --decode "$src/models/qwen3-coder-30b-a3b.json"
-	runj minimax --decode "$src/models/minimax-m2.5.json"
-	runj minimax-pp --decode "$src/models/minimax-m2.5.json" \
+decode)	runj qwen --decode qwen3-coder-30b-a3b
+	runj minimax --decode "$src/../../sim/models/minimax-m2.5.json"
+	runj minimax-pp --decode minimax-m2.5 \
 		--decode-mode pp ;;
 bad)	"$exe" -q -o broadcast --root 3 -b 8 -e 64; rc=$?
 	[ $rc -eq 77 ] && exit 77

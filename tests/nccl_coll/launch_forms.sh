@@ -2,7 +2,8 @@
 # nccl_coll without a GPU.
 #   launch_forms.sh EXE            the binary itself picks rank/size/peer up
 #                                  from options and every launcher's env
-#   launch_forms.sh EXE usage      bad input: exit 2, clear message
+#   launch_forms.sh EXE usage      bad input: exit 2, clear message; the
+#                                  --local-hosts refusal without MPS (77)
 #   launch_forms.sh EXE bootstrap  two real nccl_coll processes: mismatched
 #                                  parameters refused; absent rank 0 times out
 exe=$1
@@ -76,6 +77,15 @@ usage)
 	expect_rc 2 "--rank and --nranks" -- "$exe" --print-launch --rank 1
 	expect_rc 2 "" -- "$exe" --local 2 --rank 0 --nranks 2
 	expect_rc 0 "Usage: nccl_coll" -- "$exe" --help
+	# --local-hosts: at least 2 ranks, not with --local or --rank; no
+	# MPS pipe directory: refused before any rank starts, with the how-to
+	expect_rc 2 "bad value '1'" -- "$exe" --local-hosts 1
+	expect_rc 2 "one of them" -- "$exe" --local-hosts 2 --local 2
+	expect_rc 2 "--local-hosts forks its own ranks" -- \
+		"$exe" --local-hosts 2 --rank 0 --nranks 2
+	expect_rc 77 "nvidia-cuda-mps-control -d" -- \
+		env CUDA_MPS_PIPE_DIRECTORY=/nonexistent/mps \
+		"$exe" --local-hosts 2 -s 8K
 	;;
 bootstrap)
 	# rank 1 with a different sweep than rank 0: both refuse, fast

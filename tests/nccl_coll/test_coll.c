@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bm_test.h"
 #include "config.h"
@@ -139,7 +140,7 @@ static void test_presets(void)
 	long total_ar = 0;
 
 	EXPECT_EQ(coll_model_load(NETROOF_SOURCE_ROOT
-				  "/tests/nccl_coll/models/qwen3-coder-30b-a3b.json",
+				  "/sim/models/qwen3-coder-30b-a3b.json",
 				  &m, NULL, 0), 0);
 	EXPECT_STREQ(m.model_type, "qwen3_moe");
 	EXPECT_EQ(m.hidden_size, 2048);
@@ -156,9 +157,8 @@ static void test_presets(void)
 	EXPECT_EQ(it[n - 1].op, COLL_ALLGATHER);
 	EXPECT_EQ(it[n - 1].size, 151936 * 2);
 
-	EXPECT_EQ(coll_model_load(NETROOF_SOURCE_ROOT
-				  "/tests/nccl_coll/models/minimax-m2.5.json",
-				  &m, NULL, 0), 0);
+	/* by name: found by common/hfconfig on its search path */
+	EXPECT_EQ(coll_model_load("minimax-m2.5", &m, NULL, 0), 0);
 	EXPECT(m.qk_norm_allreduce);
 	n = coll_decode_items(&m, "tp", 2, it, 16);
 	EXPECT_EQ(n, 5);
@@ -175,8 +175,25 @@ static void test_presets(void)
 	{
 		json_t *j = json_pack("{s:s, s:i}", "model_type", "x",
 				      "hidden_size", 10);
+		char path[] = "/tmp/test_coll_model.XXXXXX.json";
+		int fd = mkstemps(path, 5);
 
-		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		EXPECT(fd >= 0);
+		EXPECT_EQ(json_dumpfd(j, fd, 0), 0);
+		close(fd);
+		/* no num_hidden_layers: refused */
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		json_object_set_new(j, "num_hidden_layers", json_integer(2));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), 0);
+		EXPECT_EQ(m.vocab_size, 0);	/* optional */
+		/* architectures[0] alone is not enough for a preset */
+		json_object_del(j, "model_type");
+		json_object_set_new(j, "architectures",
+				    json_pack("[s]", "XForCausalLM"));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		unlink(path);
 		json_decref(j);
 	}
 }
@@ -241,19 +258,128 @@ static void test_parse_log(void)
 	EXPECT(!p.mismatch);
 
 	f = fmemopen((void *)tuning, sizeof(tuning) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
+		  2);
 	fclose(f);
 	EXPECT_STREQ(a, "TREE");
 	EXPECT_STREQ(pr, "LL128");
 	f = fmemopen((void *)tuning_old, sizeof(tuning_old) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr));
 	fclose(f);
 	EXPECT_STREQ(a, "Tree");
 	EXPECT_STREQ(pr, "Simple");
 	f = fmemopen((void *)two_ib, sizeof(two_ib) - 1, "r");
-	nrt_parse_algo(f, a, sizeof(a), pr, sizeof(pr));
+	EXPECT_EQ(nrt_parse_algo(f, NULL, -1, a, sizeof(a), pr, sizeof(pr)),
+		  0);
 	fclose(f);
 	EXPECT_STREQ(a, "unknown");
+	EXPECT_STREQ(pr, "unknown");
+}
+
+/* NCCL 2.28's TUNING lines (enqueue.cc:724, rank 0), as a 2-rank socket run
+ * writes them: the 1-element barrier all-reduce before every sample, the
+ * row's own operation, another collective, COLL and channel lines. */
+/* nrt_parse_algo over text; a and pr hold 32 bytes. */
+static int algo_of(const char *text, const char *func, long long bytes,
+		   char *a, char *pr)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int n = nrt_parse_algo(f, func, bytes, a, 32, pr, 32);
+
+	fclose(f);
+	return n;
+}
+
+static void test_parse_tuning(void)
+{
+	static const char log[] =
+		"gpu1:4242:4242 [0] NCCL INFO Channel 00/0 : 1[0] -> 0[0] "
+		"[receive] via NET/Socket/0\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4 Bytes -> Algo RING "
+		"proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: opCount 1a sendbuff "
+		"0x7f00 recvbuff 0x7f00 count 2048 datatype 9 op 0 root 0 comm "
+		"0x55 [nranks=2] stream 0x56\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo "
+		"RING proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllGather: 4096 Bytes -> Algo "
+		"RING proto SIMPLE channel{Lo..Hi}={0..1}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4 Bytes -> Algo RING "
+		"proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 4096 Bytes -> Algo "
+		"RING proto LL channel{Lo..Hi}={0..0}\n"
+		"gpu1:4242:4242 [0] NCCL INFO ReduceScatter: 524288 Bytes -> "
+		"Algo RING proto LL128 channel{Lo..Hi}={0..3}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo "
+		"TREE proto SIMPLE channel{Lo..Hi}={0..1}\n"
+		"gpu1:4242:4242 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo "
+		"RING proto SIMPLE channel{Lo..Hi}={0..1}\n";
+	char a[32], pr[32];
+
+	EXPECT_EQ(algo_of(log, "AllReduce", 4096, a, pr), 2);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "LL");
+	/* all-gather: NCCL's bytes are one rank's block */
+	EXPECT_EQ(algo_of(log, "AllGather", 4096, a, pr), 1);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "SIMPLE");
+	EXPECT_EQ(algo_of(log, "ReduceScatter", 524288, a, pr), 1);
+	EXPECT_STREQ(pr, "LL128");
+	/* the barrier's lines are its own */
+	EXPECT_EQ(algo_of(log, "AllReduce", 4, a, pr), 2);
+	/* lines of one operation that disagree: said so */
+	EXPECT_EQ(algo_of(log, "AllReduce", 1048576, a, pr), 2);
+	EXPECT_STREQ(a, "mixed");
+	EXPECT_STREQ(pr, "mixed");
+	/* a size NCCL never logged, a function it never ran */
+	EXPECT_EQ(algo_of(log, "AllReduce", 8192, a, pr), 0);
+	EXPECT_STREQ(a, "unknown");
+	EXPECT_EQ(algo_of(log, "Broadcast", -1, a, pr), 0);
+	/* unfiltered: the last line */
+	EXPECT_EQ(algo_of(log, NULL, -1, a, pr), 8);
+	EXPECT_STREQ(a, "RING");
+	EXPECT_STREQ(pr, "SIMPLE");
+	/* the log file as a row reads it: what came before the row is
+	 * skipped, what follows is its own */
+	{
+		struct nrt_log l = { .tuning = true };
+		char path[] = "/tmp/test_coll_log.XXXXXX";
+		int fd = mkstemp(path);
+		FILE *w = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+		EXPECT(w != NULL);
+		if (w) {
+			snprintf(l.path, sizeof(l.path), "%s", path);
+			fputs(log, w);
+			fflush(w);
+			nrt_log_skip(&l);
+			EXPECT(l.off == (long)strlen(log));
+			fputs("h:1:1 [0] NCCL INFO AllReduce: 4096 Bytes -> "
+			      "Algo TREE proto LL128 channel{Lo..Hi}={0..0}\n",
+			      w);
+			fflush(w);
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 1);
+			EXPECT_STREQ(a, "TREE");
+			EXPECT_STREQ(pr, "LL128");
+			/* read once: the next row starts after it */
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 0);
+			l.tuning = false;
+			EXPECT_EQ(nrt_log_algo(&l, "AllReduce", 4096, a,
+					       sizeof(a), pr, sizeof(pr)), 0);
+			EXPECT_STREQ(a, "not-logged");
+			fclose(w);
+		}
+		unlink(path);
+	}
+	EXPECT(nrt_subsys_has("INIT,NET,GRAPH,ENV,TUNING", "TUNING"));
+	EXPECT(!nrt_subsys_has("INIT,NET,GRAPH,ENV", "TUNING"));
+	EXPECT(nrt_subsys_has("ALL", "TUNING"));
+	EXPECT(nrt_subsys_has("^COLL", "TUNING"));
+	EXPECT(!nrt_subsys_has("^COLL,tuning", "TUNING"));
+	EXPECT(!nrt_subsys_has(NULL, "TUNING"));
+	EXPECT(nrt_subsys_has(NULL, "INIT"));
 }
 
 static void test_parse(void)
@@ -281,6 +407,7 @@ int main(void)
 	test_half();
 	test_presets();
 	test_parse_log();
+	test_parse_tuning();
 	test_parse();
 	return TEST_DONE();
 }

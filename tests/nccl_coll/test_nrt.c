@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "bm_test.h"
 #include "nrt_check.h"
 #include "nrt_log.h"
+#include "nrt_mps.h"
 #include "nrt_opts.h"
 #include "spawn.h"
 
@@ -101,6 +103,78 @@ static void test_spawn(void)
 	EXPECT(bm_free_port() > 0);
 }
 
+/* Wait up to 5 s for pid (our child or, as subreaper, an orphan): 0 with
+ * its status, -1 if it is not ours, -2 (then SIGKILLed) if it lives on. */
+static int reap(pid_t pid, int *st)
+{
+	uint64_t dl = bm_now_ns() + 5000000000ull;
+	pid_t r;
+
+	while ((r = waitpid(pid, st, WNOHANG)) == 0 && bm_now_ns() < dl)
+		usleep(10000);
+	if (r == pid)
+		return 0;
+	if (r < 0)
+		return -1;
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return -2;
+}
+
+/* The spawner's parent stopped from outside: SIGTERM is passed on to the
+ * ranks (the parent ends, exit 1, once they have); SIGKILL takes them
+ * with it (PR_SET_PDEATHSIG). Ranks never outlive their parent. */
+static void test_spawn_signals(void)
+{
+	int fds[2], mode, k, st;
+	pid_t kids[2], par;
+	uint64_t t0;
+
+	EXPECT_EQ(pipe(fds), 0);
+	EXPECT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	for (mode = 0; mode < 2; mode++) {
+		par = fork();
+		if (par == 0) {
+			struct bm_spawn_cfg cfg = { .n = 2, .grace_ms = 60000 };
+			int rank, code = 99;
+
+			close(fds[0]);
+			if (bm_spawn_local(&cfg, &rank, &code) == 0) {
+				pid_t me = getpid();
+
+				if (write(fds[1], &me, sizeof(me)) < 0)
+					_exit(3);
+				for (;;)
+					pause();
+			}
+			_exit(code);
+		}
+		for (k = 0; k < 2; k++)
+			EXPECT_EQ(read(fds[0], &kids[k], sizeof(kids[k])),
+				  (long)sizeof(kids[k]));
+		t0 = bm_now_ns();
+		kill(par, mode ? SIGKILL : SIGTERM);
+		EXPECT_EQ(reap(par, &st), 0);
+		if (mode == 0) {
+			EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+			/* reaped by the parent before it ended */
+			for (k = 0; k < 2; k++)
+				EXPECT_EQ(reap(kids[k], &st), -1);
+		} else {
+			EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+			for (k = 0; k < 2; k++) {
+				EXPECT_EQ(reap(kids[k], &st), 0);
+				EXPECT(WIFSIGNALED(st) &&
+				       WTERMSIG(st) == SIGTERM);
+			}
+		}
+		EXPECT((bm_now_ns() - t0) / 1000000 < 3000);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* nrt_launch: children are ranks 0..N-1 of N on 127.0.0.1:port. */
 static void test_launch(void)
 {
@@ -130,6 +204,184 @@ static void test_launch(void)
 	EXPECT_EQ(nrt_launch(&o, &code), 0);	/* --local off */
 }
 
+/* The MPS probe on real directories, FIFOs and files; the verdict, the
+ * refusal's how-to and the caveat's words. */
+static void test_mps(void)
+{
+	char dir[] = "/tmp/test_mps.XXXXXX", path[300], *text = NULL;
+	struct nrt_mps m;
+	size_t len = 0;
+	json_t *j;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		EXPECT(0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/none", dir);
+	setenv("CUDA_MPS_PIPE_DIRECTORY", path, 1);
+	nrt_mps_probe(&m);
+	EXPECT_STREQ(m.pipe_dir, path);
+	EXPECT(m.pipe_env && !m.dir_exists && !m.control);
+	EXPECT_EQ(m.cuda_attr, -1);
+	EXPECT(!nrt_mps_serves(&m));
+	EXPECT_STREQ(nrt_mps_state(&m), "not checked");
+	/* the directory, no control pipe */
+	setenv("CUDA_MPS_PIPE_DIRECTORY", dir, 1);
+	nrt_mps_probe(&m);
+	EXPECT(m.dir_exists && !m.control && !nrt_mps_serves(&m));
+	/* a regular file named control is not a daemon's pipe */
+	snprintf(path, sizeof(path), "%s/control", dir);
+	f = fopen(path, "w");
+	EXPECT(f != NULL);
+	if (f)
+		fclose(f);
+	nrt_mps_probe(&m);
+	EXPECT(!m.control);
+	unlink(path);
+	EXPECT_EQ(mkfifo(path, 0600), 0);
+	nrt_mps_probe(&m);
+	EXPECT(m.control);
+	/* CUDA's answer decides; the pipe only when CUDA cannot say */
+	m.checked = true;
+	EXPECT(nrt_mps_serves(&m));
+	EXPECT(strstr(nrt_mps_state(&m), "control pipe only") != NULL);
+	m.cuda_attr = 0;
+	EXPECT(!nrt_mps_serves(&m));
+	EXPECT_STREQ(nrt_mps_state(&m), "off");
+	f = open_memstream(&text, &len);
+	nrt_mps_howto(f, "nccl_coll", 2, &m);
+	fclose(f);
+	EXPECT(strstr(text, "cudaDevAttrMpsEnabled 0") != NULL);
+	EXPECT(strstr(text, "nvidia-cuda-mps-control -d") != NULL);
+	EXPECT(strstr(text, "echo quit | nvidia-cuda-mps-control") != NULL);
+	EXPECT(strstr(text, "CUDA_MPS_PIPE_DIRECTORY=/tmp/mps "
+			    "CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log") != NULL);
+	EXPECT(strstr(text, "--allow-time-sliced") != NULL);
+	free(text);
+	m.cuda_attr = 1;
+	EXPECT(nrt_mps_serves(&m));
+	j = nrt_mps_json(&m);
+	EXPECT_STREQ(json_string_value(json_object_get(j, "state")), "on");
+	EXPECT(json_is_true(json_object_get(j, "cuda_mps_enabled")));
+	EXPECT_STREQ(json_string_value(json_object_get(j, "control_pipe")),
+		     "present");
+	json_decref(j);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("CUDA_MPS_PIPE_DIRECTORY");
+	nrt_mps_probe(&m);
+	EXPECT_STREQ(m.pipe_dir, "/tmp/nvidia-mps");
+	EXPECT(!m.pipe_env);
+	nrt_local_hosts_caveat(2, "socket", path, sizeof(path));
+	EXPECT_STREQ(path, "2 ranks on one GPU of one host over loopback TCP "
+		     "(NCCL's socket transport): not a link between boxes");
+	nrt_local_hosts_caveat(4, "ib", path, sizeof(path));
+	EXPECT(strstr(path, "NCCL's ib transport") != NULL);
+}
+
+/* --local-hosts in a fresh process (it sets the environment): each rank
+ * is its own host to NCCL, all on one GPU, over sockets. Returns the
+ * parent's exit status; a rank exits 0 only if its setup is right. */
+static int local_hosts_run(struct nrt_opts *o)
+{
+	int code = -1, ret;
+
+	ret = nrt_launch(o, &code);
+	if (ret == 0) {
+		char want[64];
+		const char *id = getenv("NCCL_HOSTID");
+		const char *ifn = getenv("NCCL_SOCKET_IFNAME");
+		const char *want_if = getenv("TEST_WANT_IFNAME");
+
+		snprintf(want, sizeof(want), "netroof-host%d", o->rank);
+		_exit(!(o->forked && o->nranks == 2 && o->local_hosts == 2 &&
+			o->device == (o->rank >= 0 ? 0 : -1) &&
+			(o->net == NRT_NET_SOCKET ||
+			 getenv("TEST_WANT_IB")) &&
+			id && !strcmp(id, want) &&
+			!strcmp(getenv("NCCL_NVLS_ENABLE"), "0") &&
+			(want_if ? ifn && !strcmp(ifn, want_if) : !ifn) &&
+			nrt_launch(o, &code) == 0));
+	}
+	/* the parent forked nobody else */
+	return ret == 1 ? code : 100;
+}
+
+static int local_hosts_case(const char *pipe_dir, bool allow,
+			    const char *ifname_env, const char *opt_ifname,
+			    const char *want_ifname, bool ib)
+{
+	pid_t p = fork();
+	int st;
+
+	if (p == 0) {
+		struct nrt_opts o = NRT_OPTS_INIT;
+
+		setenv("CUDA_MPS_PIPE_DIRECTORY", pipe_dir, 1);
+		setenv("NCCL_HOSTID", "the-same-for-all", 1);
+		setenv("NCCL_NVLS_ENABLE", "1", 1);
+		if (ifname_env)
+			setenv("NCCL_SOCKET_IFNAME", ifname_env, 1);
+		else
+			unsetenv("NCCL_SOCKET_IFNAME");
+		if (want_ifname)
+			setenv("TEST_WANT_IFNAME", want_ifname, 1);
+		if (ib)
+			setenv("TEST_WANT_IB", "1", 1);
+		o.local_hosts = 2;
+		o.allow_time_sliced = allow;
+		o.socket_ifname = opt_ifname;
+		o.net = ib ? NRT_NET_IB : NRT_NET_AUTO;
+		o.timeout_ms = 1000;
+		_exit(local_hosts_run(&o));
+	}
+	if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static void test_local_hosts(void)
+{
+	char dir[] = "/tmp/test_lh.XXXXXX", none[64];
+	struct nrt_opts o = NRT_OPTS_INIT;
+	int code = -1;
+
+	if (!mkdtemp(dir)) {
+		EXPECT(0);
+		return;
+	}
+	snprintf(none, sizeof(none), "%s/none", dir);
+	/* no MPS pipe directory: refused before any rank starts */
+	EXPECT_EQ(local_hosts_case(none, false, NULL, NULL, NULL, false), 77);
+	/* allowed time-sliced, or a daemon's directory: ranks start, each
+	 * its own NCCL_HOSTID, NVLS off, loopback unless told otherwise */
+	EXPECT_EQ(local_hosts_case(none, true, NULL, NULL, "lo", false), 0);
+	EXPECT_EQ(local_hosts_case(dir, false, NULL, NULL, "lo", false), 0);
+	EXPECT_EQ(local_hosts_case(dir, false, "eth9", NULL, "eth9", false), 0);
+	/* --socket-ifname: left to nrt_env_setup, which applies it */
+	EXPECT_EQ(local_hosts_case(dir, false, NULL, "eth7", NULL, false), 0);
+	/* --net ib stays ib */
+	EXPECT_EQ(local_hosts_case(dir, false, NULL, NULL, "lo", true), 0);
+	rmdir(dir);
+	/* usage errors, nothing forked */
+	o.local_hosts = 2;
+	o.local = 2;
+	EXPECT_EQ(nrt_launch(&o, &code), 1);
+	EXPECT_EQ(code, BM_EXIT_USAGE);
+	o = NRT_OPTS_INIT;
+	o.local_hosts = 2;
+	o.peer = "127.0.0.1:1";
+	EXPECT_EQ(nrt_launch(&o, &code), 1);
+	EXPECT_EQ(code, BM_EXIT_USAGE);
+	o = NRT_OPTS_INIT;
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_LOCAL_HOSTS, "1"), -EINVAL);
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_LOCAL_HOSTS, "8"), 1);
+	EXPECT_EQ(o.local_hosts, 8);
+	EXPECT_EQ(nrt_opt(&o, NRT_KEY_ALLOW_TIME_SLICED, NULL), 1);
+	EXPECT(o.allow_time_sliced);
+}
+
 /* nrt_env_setup in a child (it changes the environment): 0 if it did
  * what nrt_log.h says. */
 static int env_child(void)
@@ -153,7 +405,8 @@ static int env_child(void)
 	    strcmp(getenv("NCCL_SOCKET_IFNAME"), "lo") ||
 	    strcmp(getenv("NCCL_DEBUG"), "INFO") ||
 	    strcmp(getenv("NCCL_RUNTIME_CONNECT"), "0") ||
-	    strcmp(getenv("NCCL_DEBUG_SUBSYS"), "INIT,NET,GRAPH,ENV") ||
+	    strcmp(getenv("NCCL_DEBUG_SUBSYS"), "INIT,NET,GRAPH,ENV,TUNING") ||
+	    !l.tuning ||
 	    !f || strcmp(f, l.path) || !strstr(f, want) || !l.ours)
 		return 1;
 	/* the user's file, %p expanded, is read and never removed */
@@ -341,7 +594,10 @@ int main(void)
 	bm_log_set_level(BM_LOG_ERR);
 	test_timeout_default();
 	test_spawn();
+	test_spawn_signals();
 	test_launch();
+	test_mps();
+	test_local_hosts();
 	test_env();
 	test_gdr_log();
 	test_peermem();
