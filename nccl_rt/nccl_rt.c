@@ -3,111 +3,35 @@
  * nccl_rt: the GPU, the communicators and their proof of path, stream
  * waits with a deadline, timing helpers (the contract is in nccl_rt.h).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "nccl_rt.h"
 
-/* ---- GB10 / RoCE traps, from the environment and /sys ---- */
+/* ---- the link NCCL will use: diag/'s device and NCCL_* checks ---- */
 
-static void add_warning(struct nrt_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void add_warning(struct nrt_ctx *c, const char *fmt, ...)
+/*
+ * The RDMA devices NCCL_IB_HCA selects (every usable one if unset) through
+ * diag's device checks, and the NCCL_* variables against them; with
+ * NCCL_IB_DISABLE (--net socket) only the variables. Each finding is
+ * printed once and kept for meta.warnings.
+ */
+static void check_link(struct nrt_ctx *c)
 {
-	va_list ap;
+	struct diag_report *r = NULL;
+	int i;
 
-	if (c->nwarnings >= 8)
+	if (diag_nccl(NULL, NULL, &r)) {
+		BM_WARN("device diagnosis: out of memory; not checked");
 		return;
-	va_start(ap, fmt);
-	vsnprintf(c->warnings[c->nwarnings], sizeof(c->warnings[0]), fmt, ap);
-	va_end(ap);
-	BM_WARN("%s", c->warnings[c->nwarnings]);
-	c->nwarnings++;
-}
-
-static int read_sys(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -EIO;
 	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* replaced by diag/ (issue 17) */
-static void check_traps(struct nrt_ctx *c)
-{
-	const char *hca = getenv("NCCL_IB_HCA");
-	DIR *d;
-	struct dirent *e;
-	char path[512], buf[128], buf2[128];
-	int nib = 0;
-
-	if (c->boot.o.net == NRT_NET_SOCKET)
-		return;
-	d = opendir("/sys/class/infiniband");
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		long mtu = 0;
-
-		if (e->d_name[0] == '.')
-			continue;
-		nib++;
-		/* RoCE MTU is the netdev's, capped by the port's active_mtu */
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/device/net", e->d_name);
-		DIR *nd = opendir(path);
-		struct dirent *ne;
-
-		while (nd && (ne = readdir(nd))) {
-			if (ne->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/sys/class/net/%s/mtu",
-				 ne->d_name);
-			if (!read_sys(path, buf, sizeof(buf)))
-				mtu = atol(buf);
-			if (mtu && mtu < 4200)
-				add_warning(c, "%s (%s) MTU %ld: RoCE packets "
-					    "carry 1 KiB; set MTU 9000 on both "
-					    "nodes", e->d_name, ne->d_name,
-					    mtu);
-		}
-		if (nd)
-			closedir(nd);
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/device/current_link_width",
-			 e->d_name);
-		snprintf(buf2, sizeof(buf2), "%s", "");
-		if (!read_sys(path, buf, sizeof(buf))) {
-			snprintf(path, sizeof(path), "/sys/class/infiniband/"
-				 "%s/device/max_link_width", e->d_name);
-			if (!read_sys(path, buf2, sizeof(buf2)) &&
-			    atoi(buf) < atoi(buf2))
-				add_warning(c, "%s: PCIe link x%s of x%s "
-					    "(degraded link)", e->d_name, buf,
-					    buf2);
-		}
-	}
-	closedir(d);
-	/* GB10: each QSFP port = two RDMA devices, one per PCIe x4 half */
-	if (hca && nib >= 2 && !strchr(hca, ','))
-		add_warning(c, "NCCL_IB_HCA=%s lists one device of %d: on GB10 "
-			    "each port is two PCIe halves; list both for full "
-			    "bandwidth", hca, nib);
-	if (nib && !getenv("NCCL_IB_GID_INDEX"))
-		add_warning(c, "NCCL_IB_GID_INDEX not set: on RoCE check that "
-			    "NCCL picked the RoCE v2 IPv4 GID (show_gids)");
+	for (i = 0; i < r->nf; i++)
+		BM_WARN("%s: %s", diag_sev_name(r->f[i].sev), r->f[i].message);
+	c->findings = diag_findings_json(r);
+	diag_report_free(r);
 }
 
 /* ---- communicators ---- */
@@ -347,7 +271,7 @@ int nrt_init(struct nrt_ctx *c, const struct nrt_opts *o)
 	CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
 		   ret = -EIO; goto out_boot);
 	if (c->boot.nranks > 1)
-		check_traps(c);
+		check_link(c);
 	ret = nrt_comm_open(c, o->net, &c->comm);
 	if (ret)
 		goto out_stream;
@@ -376,6 +300,8 @@ out_stream:
 	cudaStreamDestroy(c->stream);
 	c->stream = NULL;
 out_boot:
+	json_decref(c->findings);
+	c->findings = NULL;
 	nrt_boot_close(&c->boot);
 	nrt_log_done(&c->log);
 	return ret;
@@ -389,6 +315,8 @@ void nrt_fini(struct nrt_ctx *c)
 	c->stream = NULL;
 	nrt_boot_close(&c->boot);
 	nrt_log_done(&c->log);
+	json_decref(c->findings);
+	c->findings = NULL;
 }
 
 json_t *nrt_path_json(const struct nrt_comm *nc)
@@ -407,8 +335,6 @@ json_t *nrt_path_json(const struct nrt_comm *nc)
 void nrt_meta(struct nrt_ctx *c, struct bm_out *out)
 {
 	char ver[32];
-	json_t *w = json_array();
-	int i;
 
 	snprintf(ver, sizeof(ver), "%d.%d.%d", c->nccl_version / 10000,
 		 (c->nccl_version / 100) % 100, c->nccl_version % 100);
@@ -432,9 +358,8 @@ void nrt_meta(struct nrt_ctx *c, struct bm_out *out)
 	bm_out_meta(out, "gpudirect_rdma",
 		    nrt_gdr_json(&c->comm.path, nrt_peermem_loaded(""),
 				 c->gdr_attr));
-	for (i = 0; i < c->nwarnings; i++)
-		json_array_append_new(w, json_string(c->warnings[i]));
-	bm_out_meta(out, "warnings", w);
+	bm_out_meta(out, "warnings",
+		    c->findings ? json_incref(c->findings) : json_array());
 	bm_out_meta(out, "mps", nrt_mps_json(&c->mps));
 	bm_out_meta(out, "figures_are_latencies",
 		    json_boolean(!c->mps.time_sliced));

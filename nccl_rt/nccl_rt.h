@@ -99,8 +99,8 @@ struct nrt_ctx {
 	int		  nccl_version;	/* ncclGetVersion, e.g. 22809 */
 	int		  gdr_attr;    /* cudaDevAttrGPUDirectRDMASupported:
 					* 1, 0; -1 unknown */
-	char		  warnings[8][160]; /* GB10 traps etc., also in meta */
-	int		  nwarnings;
+	json_t		 *findings;    /* diag_nccl's findings (meta.warnings),
+					* NULL: single rank, none checked */
 	struct nrt_mps	  mps;	       /* MPS as seen (nrt_mps.h) */
 	/* --local-hosts: what the figures are (nrt_local_hosts_caveat);
 	 * "" otherwise */
