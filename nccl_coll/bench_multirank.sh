@@ -27,6 +27,9 @@
 #                n = 2, 4, 8
 #   nccl_coll_h200_hostsN_decode_MODEL  the --decode sets (TP = n) of
 #                qwen3-coder-30b-a3b and minimax-m2.5, n = 2, 4, 8
+#   repeat_4k_hostsN_rR  the 4 KiB all-reduce in a graph, n = 2, 4, 8
+#                interleaved, REPEATS times (default 5): how far one run's
+#                figure moves from the next (sim/model_check.py reads them)
 # Each step's table is NAME.txt beside NAME.json.
 # Every sample is kept in the JSON (-n 400 at n = 2 and 4, 200 at n = 8:
 # a few MB in all). Without MPS (the probe says 77) only a short
@@ -121,6 +124,14 @@ for n in 2 4 8; do
 			--local-hosts $n \
 			--decode $m --place oop -n $iters -w 10 --timeout 60 \
 			-J "$D/nccl_coll_h200_hosts${n}_decode_$m.json"
+	done
+done
+mkdir -p "$D/repeat"
+for r in $(seq "${REPEATS:-5}"); do
+	for n in 2 4 8; do
+		gm_step repeat_4k_hosts${n}_r$r 60 "$NC" --local-hosts $n \
+			-o allreduce -s 4K --mode graph --place oop -n 100 -w 10 \
+			--timeout 30 -J "$D/repeat/repeat_4k_hosts${n}_r$r.json"
 	done
 done
 gm_finish
