@@ -14,7 +14,8 @@ static char *slurp(const char *path)
 	char *buf = calloc(1, 65536);
 
 	if (f) {
-		fread(buf, 1, 65535, f);
+		if (!fread(buf, 1, 65535, f))
+			buf[0] = '\0';	/* empty or unreadable: "" */
 		fclose(f);
 	}
 	return buf;
