@@ -8,7 +8,7 @@ set -u
 B=$1 CASE=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/iblat-test.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((10000 + RANDOM % 20000))	# below the ephemeral range (32768-)
 fail() { echo "FAIL: $*" >&2; for f in "$T"/*.err; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; } >&2; done; exit 1; }
 
 # JSON check: rows carry the documented keys and sane order statistics.

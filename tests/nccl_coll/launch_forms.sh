@@ -89,7 +89,7 @@ usage)
 	;;
 bootstrap)
 	# rank 1 with a different sweep than rank 0: both refuse, fast
-	port=$((20000 + $$ % 20000))
+	port=$((10000 + $$ % 20000))	# below the ephemeral range
 	run "$exe" --rank 0 --nranks 2 -p $port -e 1K --timeout 5 >/tmp/nc0.$$ 2>&1 &
 	p0=$!
 	out=$(run "$exe" --rank 1 --nranks 2 --peer 127.0.0.1:$port -e 2K \
