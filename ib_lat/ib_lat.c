@@ -112,7 +112,13 @@ static const struct lat_transport_ops *find_tr(const char *name)
 	return NULL;
 }
 
-static int exit_of(int ret)
+/*
+ * A transport's open(): not bm_exit_of, whose -EINVAL is a usage error;
+ * here -EINVAL comes from a verbs call (a device or port that refuses), a
+ * failed run, and -ERANGE (a GID index or port past the device's) is the
+ * user's.
+ */
+static int open_exit_of(int ret)
 {
 	switch (ret) {
 	case 0:
@@ -521,7 +527,7 @@ int main(int argc, char **argv)
 	if (r.tr->open) {
 		ret = r.tr->open(&c);
 		if (ret)
-			return exit_of(ret);
+			return open_exit_of(ret);
 	}
 
 	ocfg = (struct bm_out_cfg){ .json_path = c.server ? NULL : r.cm.json_path,
@@ -638,7 +644,7 @@ next_run:
 		ret = r.tr->open && !c.priv ? r.tr->open(&c) : 0;
 		if (!ret)
 			goto next_client;
-		ex = exit_of(ret);
+		ex = open_exit_of(ret);
 		goto out_close_out;
 	}
 	ex = first_ex;
