@@ -11,10 +11,11 @@ Every case asserts, on every side still running, the exit status, the
 message and the time it took (from the moment of the fault). Exit 0 pass,
 1 fail, 77 skip.
 """
+import atexit
 import json
 import os
-import re
 import random
+import re
 import select
 import signal
 import socket
@@ -38,6 +39,14 @@ class Fail(Exception):
 def check(cond, what):
     if not cond:
         raise Fail(what)
+
+
+def kill_all():
+    for p in Proc.alive:
+        p.kill()
+
+
+atexit.register(kill_all)
 
 
 def free_port():
@@ -69,7 +78,12 @@ def free_port():
 
 
 class Proc:
-    """An ib_lat process whose stderr is read as it comes, with times."""
+    """An ib_lat process whose stderr is read as it comes, with times.
+    Every one started is killed when this script exits, whatever path it
+    takes (a Fail raised between starting a server and the try that would
+    kill it once left a server listening for good)."""
+
+    alive = []
 
     def __init__(self, name, argv, fault=None):
         env = dict(os.environ)
@@ -80,6 +94,7 @@ class Proc:
         self.lines = []         # (monotonic time, text)
         self.p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, env=env)
+        Proc.alive.append(self)
         self.t_end = None
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -470,6 +485,8 @@ def disk_full(ib, tmp):
 def main():
     ib, case = sys.argv[1], sys.argv[2]
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # meson's timeout sends SIGTERM: exit through atexit (kill_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="netroof-faults-") as tmp:
         try:
             run(ib, case, tmp)
