@@ -113,6 +113,8 @@ struct diag_nccl_vars diag_nccl_vars_from_env(void)
 		.ib_disable    = getenv("NCCL_IB_DISABLE"),
 		.ib_gid_index  = getenv("NCCL_IB_GID_INDEX"),
 		.socket_ifname = getenv("NCCL_SOCKET_IFNAME"),
+		.net_gdr_level = getenv("NCCL_NET_GDR_LEVEL"),
+		.dmabuf_enable = getenv("NCCL_DMABUF_ENABLE"),
 	};
 }
 
