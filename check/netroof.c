@@ -224,7 +224,8 @@ static int resolve(struct chk_opts *o)
 }
 
 /* netroof render REPORT.json DIR: the report files again from a
- * report.json (after an upgrade, or to look at another node's). */
+ * report.json, its checks judged again by this version (after an
+ * upgrade, or to look at another node's). */
 static int render(int argc, char **argv)
 {
 	char dir[4096];
@@ -241,6 +242,15 @@ static int render(int argc, char **argv)
 		fprintf(stderr, "netroof render: %s: %s\n", argv[2], e.text);
 		json_decref(rep);
 		return BM_EXIT_USAGE;
+	}
+	/* the checks again, as this version judges the measurements */
+	if (json_is_array(json_object_get(rep, "nodes")) &&
+	    json_is_array(json_object_get(rep, "steps"))) {
+		int ex;
+
+		json_object_set_new(rep, "checks", chk_verdict(rep,
+			json_is_true(json_object_get(json_object_get(rep,
+			"params"), "strict")), &ex));
 	}
 	ret = chk_outdir_make(argv[3], dir, sizeof(dir));
 	if (!ret)

@@ -22,17 +22,27 @@
 
 enum { SKIP = -1, PASS, WARN, FAIL };
 
+struct said;
 struct vrow {
-	int	status;
-	char	figure[1024];
-	char	fix[1024];
-	json_t *details;	/* messages */
+	int	     status;
+	char	     figure[1024];
+	char	     fix[1024];
+	json_t	    *details;	/* messages */
+	struct said *figs;	/* per-node figure parts, merged at the end */
 };
 
 #define APPEND(buf, ...)                                                       \
 	do {                                                                   \
 		size_t o_ = strlen(buf);                                       \
 		snprintf((buf) + o_, sizeof(buf) - o_, __VA_ARGS__);           \
+	} while (0)
+
+/* A part of the figure said of one node (see say()). */
+#define PART(v, host, ...)                                                     \
+	do {                                                                   \
+		char p_[1200];                                                 \
+		snprintf(p_, sizeof(p_), __VA_ARGS__);                         \
+		say((v)->figs, host, p_);                                      \
 	} while (0)
 
 static const char *host_of(json_t *node)
@@ -63,11 +73,38 @@ static bool ran_everywhere(json_t *nodes, const char *code)
 	return true;
 }
 
+/* Texts with the nodes that said them: the same finding on both nodes
+ * is one line, "a, b: message". */
+struct said {
+	int n;
+	struct {
+		char text[1200];
+		char hosts[256];
+	} e[24];
+};
+
+static void say(struct said *s, const char *host, const char *text)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->e[i].text, text)) {
+			APPEND(s->e[i].hosts, ", %s", host);
+			return;
+		}
+	if (s->n == 24)
+		return;
+	snprintf(s->e[s->n].text, sizeof(s->e[0].text), "%s", text);
+	snprintf(s->e[s->n].hosts, sizeof(s->e[0].hosts), "%s", host);
+	s->n++;
+}
+
 /* The findings of codes on every node into v: worst severity, details,
- * the fixes (host: fix; ...). Returns whether every code ran everywhere. */
+ * the fixes (hosts: fix; ...). Returns whether every code ran everywhere. */
 static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 {
 	json_t *nodes = json_object_get(rep, "nodes"), *n, *f;
+	struct said msgs = { 0 }, fixes = { 0 };
 	bool ran = true;
 	size_t i, k;
 	int c;
@@ -83,7 +120,6 @@ static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 			const char *fix = json_string_value(json_object_get(f,
 								"fix"));
 			bool ours = false;
-			char msg[768];
 
 			for (c = 0; codes[c] && code; c++)
 				ours |= !strcmp(code, codes[c]);
@@ -91,14 +127,22 @@ static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 				continue;
 			v->status = worse(v->status, sev && !strcmp(sev, "FAIL") ?
 					  FAIL : WARN);
-			snprintf(msg, sizeof(msg), "%s: %s", host_of(n),
-				 json_string_value(json_object_get(f, "message")));
-			json_array_append_new(v->details, json_string(msg));
-			if (fix && *fix && !strstr(v->fix, fix))
-				APPEND(v->fix, "%s%s: %s", v->fix[0] ? "; " : "",
-				       host_of(n), fix);
+			say(&msgs, host_of(n), json_string_value(json_object_get(
+				f, "message")));
+			if (fix && *fix)
+				say(&fixes, host_of(n), fix);
 		}
 	}
+	for (c = 0; c < msgs.n; c++) {
+		char line[1500];
+
+		snprintf(line, sizeof(line), "%s: %s", msgs.e[c].hosts,
+			 msgs.e[c].text);
+		json_array_append_new(v->details, json_string(line));
+	}
+	for (c = 0; c < fixes.n; c++)
+		APPEND(v->fix, "%s%s: %s", v->fix[0] ? "; " : "",
+		       fixes.e[c].hosts, fixes.e[c].text);
 	return ran;
 }
 
@@ -158,16 +202,14 @@ static void v_rdma_device(json_t *rep, struct vrow *v)
 		json_t *u = usable0(n);
 
 		if (u)
-			APPEND(v->figure, "%s%s: %s port %lld ACTIVE, RoCE v2 GID "
-			       "%lld over %s", v->figure[0] ? "; " : "",
-			       host_of(n), json_string_value(json_object_get(u,
-			       "device")), json_integer_value(json_object_get(u,
-			       "port")), json_integer_value(json_object_get(u,
-			       "gid")), json_string_value(json_object_get(u,
-			       "netdev")));
+			PART(v, host_of(n), "%s port %lld ACTIVE, RoCE v2 GID "
+			     "%lld over %s", json_string_value(json_object_get(u,
+			     "device")), json_integer_value(json_object_get(u,
+			     "port")), json_integer_value(json_object_get(u,
+			     "gid")), json_string_value(json_object_get(u,
+			     "netdev")));
 		else
-			APPEND(v->figure, "%s%s: none", v->figure[0] ? "; " : "",
-			       host_of(n));
+			PART(v, host_of(n), "none");
 		if (!u) {
 			v->status = FAIL;
 			if (!v->fix[0])
@@ -201,13 +243,12 @@ static void port_mtus(json_t *rep, struct vrow *v)
 				if (json_integer_value(json_object_get(p, "port")) !=
 				    port)
 					continue;
-				APPEND(v->figure, "%s%s %s: RoCE MTU %lld of %lld "
-				       "(netdev MTU %lld)", v->figure[0] ? "; " :
-				       "", host_of(n), dev, json_integer_value(
-				       json_object_get(p, "active_mtu")),
-				       json_integer_value(json_object_get(p,
-				       "max_mtu")), json_integer_value(
-				       json_object_get(p, "netdev_mtu")));
+				PART(v, host_of(n), "%s: RoCE MTU %lld of %lld "
+				     "(netdev MTU %lld)", dev, json_integer_value(
+				     json_object_get(p, "active_mtu")),
+				     json_integer_value(json_object_get(p,
+				     "max_mtu")), json_integer_value(
+				     json_object_get(p, "netdev_mtu")));
 			}
 		}
 	}
@@ -237,11 +278,10 @@ static void v_pcie(json_t *rep, struct vrow *v)
 		json_array_foreach(json_object_get(json_object_get(n, "diag"),
 						   "devices"), k, d)
 			if (json_object_get(d, "pcie"))
-				APPEND(v->figure, "%s%s %s: %s", v->figure[0] ?
-				       "; " : "", host_of(n), json_string_value(
-				       json_object_get(d, "name")),
-				       json_string_value(json_object_get(d,
-				       "pcie")));
+				PART(v, host_of(n), "%s: %s", json_string_value(
+				     json_object_get(d, "name")),
+				     json_string_value(json_object_get(d,
+				     "pcie")));
 	if (!ran || !nodes_with(rep, "hw")) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "no hardware RDMA device "
@@ -288,9 +328,8 @@ static void v_nccl_env(json_t *rep, struct vrow *v)
 				APPEND(rec, "%s%s=%lld", rec[0] ? " " : "", k,
 				       json_integer_value(val));
 		}
-		APPEND(v->figure, "%s%s: %s; recommended %s", v->figure[0] ?
-		       "; " : "", host_of(n), set[0] ? set : "no NCCL_* set",
-		       rec);
+		PART(v, host_of(n), "%s; recommended %s", set[0] ? set :
+		     "no NCCL_* set", rec);
 	}
 	if (!ran)
 		v->status = SKIP;
@@ -312,16 +351,19 @@ static void v_devnodes(json_t *rep, struct vrow *v)
 		json_array_foreach(json_object_get(nd, "devnodes"), k, d)
 			if (dev && !strcmp(dev, json_string_value(json_object_get(
 					   d, "device"))))
-				APPEND(v->figure, "%s%s: /dev/infiniband/%s %s, "
-				       "rdma_cm %s (%s)", v->figure[0] ? "; " : "",
-				       host_of(n), json_string_value(
-				       json_object_get(d, "uverbs")),
-				       json_string_value(json_object_get(d, "node")),
-				       json_string_value(json_object_get(nd,
-				       "rdma_cm")), json_is_true(json_object_get(
-				       nd, "container")) ? json_string_value(
-				       json_object_get(nd, "container_why")) :
-				       "not in a container");
+				PART(v, host_of(n), "/dev/infiniband/%s %s, "
+				     "rdma_cm %s (%s)", json_string_value(
+				     json_object_get(d, "uverbs")),
+				     json_string_value(json_object_get(d, "node")),
+				     json_is_true(json_object_get(nd,
+				     "container")) || strcmp(json_string_value(
+				     json_object_get(nd, "rdma_cm")), "missing") ?
+				     json_string_value(json_object_get(nd,
+				     "rdma_cm")) : "made on first use (librdmacm "
+				     "loads rdma_ucm)", json_is_true(
+				     json_object_get(nd, "container")) ?
+				     json_string_value(json_object_get(nd,
+				     "container_why")) : "not in a container");
 	}
 	if (!ran || !nodes_with(rep, "usable")) {
 		v->status = SKIP;
@@ -350,10 +392,9 @@ static void v_memlock(json_t *rep, struct vrow *v)
 
 		fmt_mem(json_integer_value(json_object_get(nd, "memlock_soft")),
 			a, sizeof(a));
-		APPEND(v->figure, "%s%s: RLIMIT_MEMLOCK %s%s", v->figure[0] ?
-		       "; " : "", host_of(n), a, json_is_true(json_object_get(nd,
-		       "cap_ipc_lock")) ? ", CAP_IPC_LOCK (no limit applies)" :
-		       "");
+		PART(v, host_of(n), "RLIMIT_MEMLOCK %s%s", a, json_is_true(
+		     json_object_get(nd, "cap_ipc_lock")) ?
+		     ", CAP_IPC_LOCK (no limit applies)" : "");
 	}
 	if (!ran || !nodes_with(rep, "usable"))
 		v->status = SKIP;
@@ -367,8 +408,8 @@ static void v_gdr(json_t *rep, struct vrow *v)
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n)
-		APPEND(v->figure, "%s%s: %s", v->figure[0] ? "; " : "",
-		       host_of(n), json_string_value(json_object_get(n, "gdr")));
+		PART(v, host_of(n), "%s", json_string_value(json_object_get(n,
+								       "gdr")));
 	if (!ran || !nodes_with(rep, "gpu"))
 		v->status = SKIP;
 }
@@ -378,6 +419,8 @@ static void v_versions(json_t *rep, struct vrow *v)
 	static const char *const codes[] = { "versions_differ", NULL };
 	static const char *const keys[] = { "kernel", "driver", "cuda_driver",
 					    "cuda_runtime", "nccl", "rdma_core" };
+	static const char *const names[] = { "kernel", "NVIDIA driver",
+		"CUDA (driver)", "CUDA runtime", "NCCL", "rdma-core" };
 	json_t *nodes = json_object_get(rep, "nodes"), *n;
 	bool ran;
 	size_t i, k;
@@ -390,16 +433,24 @@ static void v_versions(json_t *rep, struct vrow *v)
 		ran |= !strcmp(json_string_value(n), "versions_differ");
 	ran &= json_array_size(nodes) > 1;
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-		char vals[256] = "";
+		char vals[256] = "", first[64] = "";
+		bool same = true, any = false;
 
 		json_array_foreach(nodes, i, n) {
 			const char *s = json_string_value(json_object_get(
 				json_object_get(json_object_get(n, "node"),
 						"versions"), keys[k]));
 
-			APPEND(vals, "%s%s", i ? " / " : "", s && *s ? s : "-");
+			s = s && *s ? s : "-";
+			any |= strcmp(s, "-") != 0;
+			if (!i)
+				snprintf(first, sizeof(first), "%s", s);
+			same &= !strcmp(first, s);
+			APPEND(vals, "%s%s", i ? " / " : "", s);
 		}
-		APPEND(v->figure, "%s%s %s", k ? "; " : "", keys[k], vals);
+		if (any)	/* one value where all agree, else each node's */
+			APPEND(v->figure, "%s%s %s", v->figure[0] ? "; " : "",
+			       names[k], same ? first : vals);
 	}
 	if (!ran)
 		v->status = SKIP;
@@ -719,9 +770,17 @@ json_t *chk_verdict(json_t *rep, bool strict, int *exit_p)
 	size_t i, k;
 
 	for (k = 0; k < sizeof(vchecks) / sizeof(vchecks[0]); k++) {
-		struct vrow v = { .status = PASS, .details = json_array() };
+		struct said figs = { 0 };
+		struct vrow v = { .status = PASS, .details = json_array(),
+				  .figs = &figs };
+		int j;
 
 		vchecks[k].eval(rep, &v);
+		/* the nodes' parts, unless the check said something else */
+		if (!v.figure[0])
+			for (j = 0; j < figs.n; j++)
+				APPEND(v.figure, "%s%s: %s", j ? "; " : "",
+				       figs.e[j].hosts, figs.e[j].text);
 		if (v.status <= PASS)
 			v.fix[0] = '\0';
 		counts[v.status + 1]++;

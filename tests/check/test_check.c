@@ -169,6 +169,13 @@ static json_t *bw_doc(const char *tr, size_t size, double gbps)
 			 "op", "bw", "size", (json_int_t)size, "bw_gbps", gbps);
 }
 
+/* What the pair measured (the document is the caller's, as in coord.c). */
+static void absorb(struct chk_pair *pr, json_t *spec, json_t *doc)
+{
+	chk_pair_absorb(pr, spec, doc);
+	json_decref(doc);
+}
+
 static void pair_steps(void)
 {
 	struct chk_params p = { .model = "qwen3-coder-30b-a3b", .iters = 1000,
@@ -216,7 +223,7 @@ static void pair_steps(void)
 			EXPECT_EQ(json_integer_value(json_object_get(c, "iters")),
 				  200);
 			/* an emulated link: 1 ms one way */
-			chk_pair_absorb(&pr, c, lat_doc("write", 2, 2, 1000, 0));
+			absorb(&pr, c, lat_doc("write", 2, 2, 1000, 0));
 		} else if (!strcmp(kind, "rdma_lat")) {
 			/* 2 s over 16 sizes at 2 ms a round trip */
 			long long it = json_integer_value(json_object_get(c,
@@ -225,7 +232,7 @@ static void pair_steps(void)
 			EXPECT_EQ(it, 62);
 			EXPECT_EQ(json_integer_value(json_object_get(c,
 				  "size_max")), 65536);
-			chk_pair_absorb(&pr, c, lat_doc("write", 2, 65536, 1000,
+			absorb(&pr, c, lat_doc("write", 2, 65536, 1000,
 							250));
 		} else if (!strcmp(kind, "rdma_dec")) {
 			/* 4096 is in the sweep; 303872 is not */
@@ -244,7 +251,7 @@ static void pair_steps(void)
 			EXPECT(json_is_true(json_object_get(c, "bw")));
 			EXPECT(it >= 8 && json_integer_value(json_object_get(c,
 				"window")) == (it < 64 ? it : 64));
-			chk_pair_absorb(&pr, c, bw_doc("write", 4096, 0.004));
+			absorb(&pr, c, bw_doc("write", 4096, 0.004));
 		}
 		json_decref(s);
 		json_decref(c);
