@@ -29,8 +29,10 @@ static const char css[] =
 	".FAIL{background:#f6c6c6}.SKIP{background:#e8e8e8}"
 	".st{font-weight:bold;text-align:center}"
 	".fix{color:#5a3b00}.det{color:#555;font-size:.85em}"
-	"svg.plot{width:100%;max-width:52em;height:auto;display:block;"
-	"margin:.5em 0 1.5em 0;font-size:11px;font-family:sans-serif}"
+	".plots{display:grid;grid-template-columns:repeat(auto-fit,"
+	"minmax(24em,1fr));gap:.5em 1.5em;margin:1em 0}"
+	"svg.plot{width:100%;height:auto;display:block;font-size:11px;"
+	"font-family:sans-serif}"
 	"svg .frame{fill:none;stroke:#888}svg .grid{stroke:#ccc}"
 	"svg .grid2{stroke:#eee}svg .ptitle{font-size:14px;font-weight:bold}"
 	"svg .val{font-size:9px}"
@@ -91,9 +93,6 @@ static void verdict(FILE *f, json_t *rep)
 	fputs("</table>\n", f);
 }
 
-static const char *const modes[] = { "single", "pp", "tp", "ep" };
-static const char *const trs[] = { "roce", "socket" };
-
 static void prediction(FILE *f, json_t *rep)
 {
 	json_t *p = json_object_get(rep, "prediction");
@@ -106,16 +105,18 @@ static void prediction(FILE *f, json_t *rep)
 		.color = { "#1f5fa8", "#c0392b", "#7fa7d6", "#e6a09a",
 			   "#0b2f57", "#6b1d15" },
 	};
+	struct chk_pred_cell cells[8];
 	char title[256];
-	size_t m;
-	int t, g = 0, k;
+	int g = 0, k, m, i, n;
 
 	for (m = 0; m < 8; m++)
 		for (k = 0; k < 8; k++)
 			b.v[m][k] = NAN;
 	fputs("<h2>Prediction</h2>\n", f);
 	if (!p || json_is_null(p)) {
-		fputs("<p>Not run.</p>\n", f);
+		fputs("<p>Not run.</p>\n<div class=\"plots\">\n", f);
+		b.title = "Predicted tok/s per mode";
+		chk_svg_bars(f, &b);	/* empty: says why */
 		return;
 	}
 	fputs("<p>Model <code>", f);
@@ -132,35 +133,24 @@ static void prediction(FILE *f, json_t *rep)
 	fputs("</p>\n<table><tr><th>mode</th><th>transport</th><th>measured "
 	      "link</th><th>built-in profile</th><th>reference report</th>"
 	      "</tr>\n", f);
-	for (m = 0; m < 4; m++) {
-		bool any = false;
+	n = chk_pred_cells(rep, cells, 8);
+	for (i = 0; i < n; i++) {
+		bool single = !strcmp(cells[i].tr, "none");
+		int t = !strcmp(cells[i].tr, "socket");
 
-		for (t = 0; t < 2; t++) {
-			const char *tr = m ? trs[t] : "none";
-			double a = chk_pred(rep, modes[m], tr, "measured");
-			double bi = chk_pred(rep, modes[m], tr, "built-in");
-			double c = chk_ref(rep, modes[m], tr);
-
-			if (isnan(a) && isnan(bi))
-				continue;
-			any = true;
-			fputs("<tr>", f);
-			td(f, NULL, modes[m]);
-			td(f, NULL, m ? tr : "-");
-			td_num(f, a);
-			td_num(f, bi);
-			td_num(f, c);
-			fputs("</tr>\n", f);
-			b.v[g][t] = a;
-			b.v[g][2 + t] = bi;
-			b.v[g][4 + t] = c;
-			if (!m) {	/* one node: no transport */
-				b.v[g][1] = b.v[g][3] = b.v[g][5] = NAN;
-				break;
-			}
-		}
-		if (any)
-			b.group[g++] = modes[m];
+		fputs("<tr>", f);
+		td(f, NULL, cells[i].mode);
+		td(f, NULL, single ? "-" : cells[i].tr);
+		td_num(f, cells[i].measured);
+		td_num(f, cells[i].builtin);
+		td_num(f, cells[i].ref);
+		fputs("</tr>\n", f);
+		/* a bar group per mode; one node has no transport */
+		if (!g || strcmp(b.group[g - 1], cells[i].mode))
+			b.group[g++] = cells[i].mode;
+		b.v[g - 1][t] = cells[i].measured;
+		b.v[g - 1][2 + t] = cells[i].builtin;
+		b.v[g - 1][4 + t] = cells[i].ref;
 	}
 	fputs("</table>\n", f);
 	b.ngroups = g;
@@ -168,6 +158,7 @@ static void prediction(FILE *f, json_t *rep)
 		 "%lld", chk_js(p, "model"), json_integer_value(json_object_get(
 		 p, "ctx")));
 	b.title = title;
+	fputs("<div class=\"plots\">\n", f);	/* closed after the link's */
 	chk_svg_bars(f, &b);
 }
 
@@ -233,14 +224,13 @@ static void plots(FILE *f, json_t *rep)
 			 .dashed = true } },
 	};
 
-	fputs("<h2>The link</h2>\n", f);
 	points(rep, rl, "lat", "lat_us_p50", &lat.s[0]);
 	points(rep, tl, "lat", "lat_us_p50", &lat.s[1]);
 	chk_svg_lines(f, &lat);
 	points(rep, rb, "bw", "bw_gbps", &bw.s[0]);
 	points(rep, tb, "bw", "bw_gbps", &bw.s[1]);
 	chk_svg_lines(f, &bw);
-	fputs("<p>", f);
+	fputs("</div>\n<p>", f);
 	E(f, chk_js(json_object_get(rep, "meta"), "tcp_latency"));
 	fputs(".</p>\n", f);
 }

@@ -116,6 +116,29 @@ double chk_ref(json_t *rep, const char *mode, const char *tr)
 	return NAN;
 }
 
+int chk_pred_cells(json_t *rep, struct chk_pred_cell *c, int max)
+{
+	static const char *const modes[] = { "single", "pp", "tp", "ep" };
+	static const char *const trs[] = { "roce", "socket" };
+	int m, t, n = 0;
+
+	for (m = 0; m < 4; m++) {
+		for (t = 0; t < (m ? 2 : 1) && n < max; t++) {
+			const char *tr = m ? trs[t] : "none";
+			struct chk_pred_cell x = {
+				modes[m], tr,
+				chk_pred(rep, modes[m], tr, "measured"),
+				chk_pred(rep, modes[m], tr, "built-in"),
+				chk_ref(rep, modes[m], tr),
+			};
+
+			if (!isnan(x.measured) || !isnan(x.builtin))
+				c[n++] = x;
+		}
+	}
+	return n;
+}
+
 /* ---- the pairwise matrix ------------------------------------------------ */
 
 static double median(double *v, int n)
@@ -270,11 +293,9 @@ static void pred_cell(FILE *f, double v, int w)
 
 static void prediction_text(json_t *rep, FILE *f, bool md)
 {
-	static const char *const modes[] = { "single", "pp", "tp", "ep" };
-	static const char *const trs[] = { "roce", "socket" };
 	json_t *p = json_object_get(rep, "prediction");
-	size_t m;
-	int t;
+	struct chk_pred_cell c[8];
+	int n, i;
 
 	if (!p || json_is_null(p))
 		return;
@@ -293,32 +314,24 @@ static void prediction_text(json_t *rep, FILE *f, bool md)
 	else
 		fprintf(f, "%-7s %-9s %14s %17s %17s\n", "mode", "transport",
 			"measured link", "built-in profile", "reference report");
-	for (m = 0; m < 4; m++) {
-		for (t = 0; t < 2; t++) {
-			const char *tr = m ? trs[t] : "none";
-			double a = chk_pred(rep, modes[m], tr, "measured");
-			double b = chk_pred(rep, modes[m], tr, "built-in");
-			double c = chk_ref(rep, modes[m], tr);
+	n = chk_pred_cells(rep, c, 8);
+	for (i = 0; i < n; i++) {
+		const char *tr = strcmp(c[i].tr, "none") ? c[i].tr : "-";
 
-			if (isnan(b) && isnan(a))
-				continue;
-			if (md) {
-				fprintf(f, "| %s | %s |", modes[m], m ? tr : "-");
-				pred_cell(f, a, 0);
-				fprintf(f, " |");
-				pred_cell(f, b, 0);
-				fprintf(f, " |");
-				pred_cell(f, c, 0);
-				fprintf(f, " |\n");
-			} else {
-				fprintf(f, "%-7s %-9s", modes[m], m ? tr : "-");
-				pred_cell(f, a, 14);
-				pred_cell(f, b, 17);
-				pred_cell(f, c, 17);
-				fputc('\n', f);
-			}
-			if (!m)
-				break;
+		if (md) {
+			fprintf(f, "| %s | %s |", c[i].mode, tr);
+			pred_cell(f, c[i].measured, 0);
+			fprintf(f, " |");
+			pred_cell(f, c[i].builtin, 0);
+			fprintf(f, " |");
+			pred_cell(f, c[i].ref, 0);
+			fprintf(f, " |\n");
+		} else {
+			fprintf(f, "%-7s %-9s", c[i].mode, tr);
+			pred_cell(f, c[i].measured, 14);
+			pred_cell(f, c[i].builtin, 17);
+			pred_cell(f, c[i].ref, 17);
+			fputc('\n', f);
 		}
 	}
 	if (chk_js(p, "why")[0])

@@ -17,6 +17,13 @@ double	    chk_jn(json_t *o, const char *k);
 double	    chk_pred(json_t *rep, const char *mode, const char *tr,
 		     const char *source);
 double	    chk_ref(json_t *rep, const char *mode, const char *tr);
+/* The prediction table's cells, modes in order (single, pp, tp, ep), each
+ * over both transports (single: none), where sim gave a figure. */
+struct chk_pred_cell {
+	const char *mode, *tr;	/* tr "none" for a single node */
+	double	    measured, builtin, ref;	/* tok/s, NAN: none */
+};
+int	    chk_pred_cells(json_t *rep, struct chk_pred_cell *c, int max);
 /* Rank r's host name, "host/r" where ranks share a host. */
 void	    chk_node_name(json_t *nodes, int r, char *buf, size_t len);
 /* k > 2 nodes: rep.pairs {transport, npairs, median_us, median_gbps,

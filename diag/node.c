@@ -65,22 +65,57 @@ static int node_state(const char *root, const char *rel)
 	return access(path, R_OK | W_OK) ? -1 : 1;
 }
 
+/* The type of the file system mounted at / (the last mount on it). */
+static void root_fstype(const char *root, char *buf, size_t len)
+{
+	char path[PATH_MAX], line[1024];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[256], *dash;
+
+		/* id parent major:minor root MOUNTPOINT opts ... - TYPE src */
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 ||
+		    strcmp(mnt, "/"))
+			continue;
+		dash = strstr(line, " - ");
+		if (dash)
+			snprintf(buf, len, "%.*s", (int)strcspn(dash + 3, " \n"),
+				 dash + 3);
+	}
+	fclose(f);
+}
+
+/*
+ * Signs of a container. /.dockerenv alone is not one: images exported
+ * from Docker keep it when they boot as VMs (and the Soft-RoCE lab's VMs
+ * see the host's through their shared root), so it counts with an
+ * overlay root only, which is what Docker mounts.
+ */
 static void container(const char *root, struct diag_node *n)
 {
-	static const char *const marks[] = { "/.dockerenv",
-					     "/run/.containerenv" };
 	static const char *const words[] = { "docker", "kubepods", "containerd",
 					     "libpod", "lxc" };
-	char cg[4096];
+	char cg[4096], fs[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (rootexists(root, marks[i])) {
-			n->container = true;
-			snprintf(n->container_why, sizeof(n->container_why),
-				 "%s exists", marks[i]);
-			return;
-		}
+	if (rootexists(root, "/run/.containerenv")) {
+		n->container = true;
+		snprintf(n->container_why, sizeof(n->container_why),
+			 "/run/.containerenv exists");
+		return;
+	}
+	root_fstype(root, fs, sizeof(fs));
+	if (rootexists(root, "/.dockerenv") && !strcmp(fs, "overlay")) {
+		n->container = true;
+		snprintf(n->container_why, sizeof(n->container_why),
+			 "/.dockerenv and an overlay root");
+		return;
 	}
 	if (rootf(root, cg, sizeof(cg), "/proc/1/cgroup"))
 		return;

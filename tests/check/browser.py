@@ -8,7 +8,10 @@ check`, collects every console message, exception and log entry
 the DOM for the three plots and their size, and takes a screenshot.
 First it proves the listener works: a page that logs a console error and
 throws must be caught.
-  browser.py NETROOF [SCREENSHOT.png]
+  browser.py NETROOF [SCREENSHOT.png [PAGE.html [HEIGHT]]]
+PAGE: check that page instead of a fresh loopback run's (the README's
+picture is the lab report's); HEIGHT: the screenshot's, in pixels (the
+whole page by default).
 Exit 0 pass, 1 fail, 77 when chromium is not installed."""
 import base64
 import json
@@ -25,6 +28,8 @@ from checklib import (Node, check_html, fail, free_port,  # noqa: E402
 
 EXE = sys.argv[1]
 SHOT = sys.argv[2] if len(sys.argv) > 2 else None
+PAGE = sys.argv[3] if len(sys.argv) > 3 else None
+HEIGHT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -159,15 +164,17 @@ def main():
         sys.exit(77)
     subreaper()
     with tempfile.TemporaryDirectory(prefix="netroof-browser-") as tmp:
-        port = free_port()
-        base = ["-p", str(port), "--timeout", "10"]
-        w = Node(EXE, tmp, "A", base)
-        time.sleep(0.2)
-        c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + [
-            "--skip", "rdma", "--budget", "0.2", "--iters", "200"])
-        if (c.wait(120), w.wait(30)) != (0, 0):
-            fail("the check failed:\n" + w.err() + c.err())
-        page = os.path.join(w.dir, "report.html")
+        page = os.path.abspath(PAGE) if PAGE else None
+        if not page:
+            port = free_port()
+            base = ["-p", str(port), "--timeout", "10"]
+            w = Node(EXE, tmp, "A", base)
+            time.sleep(0.2)
+            c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + [
+                "--skip", "rdma", "--budget", "0.2", "--iters", "200"])
+            if (c.wait(120), w.wait(30)) != (0, 0):
+                fail("the check failed:\n" + w.err() + c.err())
+            page = os.path.join(w.dir, "report.html")
         check_html(page)
 
         b = Browser(tmp)
@@ -194,9 +201,11 @@ def main():
         h = b.eval("document.documentElement.scrollHeight")
         rows = b.eval("document.querySelectorAll('table tr').length")
         if SHOT:
+            # a picture for the docs (HEIGHT given) is scaled down: small
             b.call("Emulation.setDeviceMetricsOverride", {
-                "width": 1100, "height": min(int(h), 4000),
-                "deviceScaleFactor": 1, "mobile": False})
+                "width": 1100, "height": HEIGHT or min(int(h), 4000),
+                "deviceScaleFactor": 0.6 if HEIGHT else 1,
+                "mobile": False})
             png = b.call("Page.captureScreenshot", {"format": "png"})
             open(SHOT, "wb").write(base64.b64decode(png["data"]))
         b.close()

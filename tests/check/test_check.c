@@ -52,6 +52,17 @@ static json_t *node(const char *name, const char *dev, const char *netdev,
 	return n;
 }
 
+/* argv as one line. */
+static void join(char **argv, char *line, size_t len)
+{
+	int i;
+
+	line[0] = '\0';
+	for (i = 0; argv[i]; i++)
+		snprintf(line + strlen(line), len - strlen(line), "%s%s",
+			 i ? " " : "", argv[i]);
+}
+
 static void job_argv(void)
 {
 	json_t *local = node("a", "rocep1s0f0", "enp1s0f0np0", "10.1.0.1", 24,
@@ -63,14 +74,11 @@ static void job_argv(void)
 				 65536, "factor", 2.0, "iters", 300, "warmup", 60,
 				 "window", 0, "port", 18522, "timeout_s", 30,
 				 "host", "10.1.0.2");
-	char *argv[64], store[4096], out[256], line[1024] = "";
-	int i;
+	char *argv[64], store[4096], out[256], line[1024];
 
 	EXPECT_EQ(chk_job_argv(spec, local, "/r/raw/02-rdma_lat-client", argv,
 			       64, store, sizeof(store), out, sizeof(out)), 0);
-	for (i = 0; argv[i]; i++)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 "%s%s", i ? " " : "", argv[i]);
+	join(argv, line, sizeof(line));
 	EXPECT_STREQ(line, "/opt/netroof/bin/ib_lat -t write -d rocep1s0f0 -b 2 "
 		     "-e 65536 -f 2 -n 300 -w 60 -p 18522 --timeout 30 -J "
 		     "/r/raw/02-rdma_lat-client/out.json 10.1.0.2");
@@ -85,10 +93,7 @@ static void job_argv(void)
 	json_object_set_new(spec, "size_max", json_integer(1 << 20));
 	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
 			       sizeof(store), out, sizeof(out)), 0);
-	line[0] = '\0';
-	for (i = 0; argv[i]; i++)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 "%s%s", i ? " " : "", argv[i]);
+	join(argv, line, sizeof(line));
 	EXPECT_STREQ(line, "/opt/netroof/bin/ib_lat -t tcp --bw --window 8 -s "
 		     "1048576 -n 300 -p 18522 --timeout 30");
 	EXPECT_STREQ(out, "");
@@ -137,10 +142,7 @@ static void job_argv(void)
 			 "host", "10.1.0.1", "port", 18522, "timeout_s", 30);
 	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
 			       sizeof(store), out, sizeof(out)), 0);
-	line[0] = '\0';
-	for (i = 0; argv[i]; i++)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 "%s%s", i ? " " : "", argv[i]);
+	join(argv, line, sizeof(line));
 	EXPECT_STREQ(line, "/opt/netroof/bin/nccl_coll --rank 1 --nranks 2 "
 		     "--peer 10.1.0.1:18522 --compare --decode "
 		     "qwen3-coder-30b-a3b --no-samples --timeout 30 -J "
