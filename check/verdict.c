@@ -639,7 +639,7 @@ static void v_rdma_bw(json_t *rep, struct vrow *v)
 	bw_figure(rep, "rdma_bw", v, &best);
 	rate = port_gbps(rep);
 	if (rate > 0) {
-		APPEND(v->figure, ", %.0f%% of the port's %.0f Gb/s",
+		APPEND(v->figure, ", %.0f%% of the port's %g Gb/s",
 		       100 * best * 8 / rate, rate);
 		if (best * 8 < rate / 2 && v->status < WARN) {
 			v->status = WARN;
