@@ -314,7 +314,8 @@ static void nodes(FILE *f, json_t *rep)
 			fputs("</li>", f);
 		}
 		json_array_foreach(json_object_get(n, "findings"), j, x) {
-			fprintf(f, "<li><span class=\"%s\">", chk_js(x, "severity"));
+			fprintf(f, "<li><span class=\"%s\">",
+				chk_js(x, "severity"));
 			E(f, chk_js(x, "severity"));
 			fputs("</span> ", f);
 			E(f, chk_js(x, "message"));

@@ -229,7 +229,8 @@ int chk_local_doc(long long memlock_need, struct chk_local *l)
 	f = l->rep->facts;
 	diag_gdr_describe(&l->node, f, &v, gdr, sizeof(gdr));
 	l->doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:i}",
-		"host", host, "name", display_name(host, f), "diag", diag_report_json(l->rep, "netroof check"),
+		"host", host, "name", display_name(host, f), "diag",
+		diag_report_json(l->rep, "netroof check"),
 		"node", diag_node_json(&l->node, f),
 		"recommended", diag_env_json(&l->rep->env), "gdr", gdr,
 		"memlock_effective",

@@ -69,12 +69,13 @@ static void usage(FILE *f)
 		 "Two nodes: run `netroof check` on one (it waits) and\n"
 		 "`netroof check HOST` on the other; both print the verdict and\n"
 		 "write the same report (report.json, report.md, report.html).\n"
-		 "More nodes: run it on every node under srun -N k, mpirun or\n"
-		 "torchrun's variables; every pair is tested and the matrix shown.\n"
-		 "Tools (ib_lat, nccl_coll, sim) are found next to netroof.\n\n"
-		 "Exit status: 0 no check failed (warnings listed with their fix),\n"
-		 "1 a check failed (--strict: or warned) or the run failed, 2 usage,\n"
-		 "77 nothing could be measured.\n");
+		 "More nodes: run it on every node under srun -N k, mpirun\n"
+		 "or torchrun's variables; every pair is tested, the matrix\n"
+		 "shown. Tools (ib_lat, nccl_coll, sim) are found next to\n"
+		 "netroof.\n\n"
+		 "Exit status: 0 no check failed (warnings listed with their\n"
+		 "fix), 1 a check failed (--strict: or warned) or the run\n"
+		 "failed, 2 usage, 77 nothing could be measured.\n");
 }
 
 static int parse_skip(const char *s, unsigned *skip)

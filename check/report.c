@@ -183,7 +183,8 @@ void chk_pairs_matrix(json_t *rep)
 	json_t *nodes = json_object_get(rep, "nodes"), *s, *mat, *out;
 	size_t n = json_array_size(nodes), i;
 	const char *probe = "rdma_probe", *bwk = "rdma_bw";
-	double lat[CHK_MAX_NODES * 4], bw[CHK_MAX_NODES * 4], tmp[CHK_MAX_NODES * 4];
+	double lat[CHK_MAX_NODES * 4], bw[CHK_MAX_NODES * 4];
+	double tmp[CHK_MAX_NODES * 4];
 	double ml, mb;
 	int np = 0, nb = 0, k;
 

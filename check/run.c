@@ -262,11 +262,12 @@ static int worker(struct chk_run *r)
 		ret = 0;
 		t = json_string_value(json_object_get(m, "type"));
 		if (!strcmp(t, "run") && !r->job.active) {
-			snprintf(r->cur, sizeof(r->cur), "at step [%d] %s",
-				 (int)json_integer_value(json_object_get(m, "step")),
+			int step = (int)json_integer_value(json_object_get(m,
+								"step"));
+
+			snprintf(r->cur, sizeof(r->cur), "at step [%d] %s", step,
 				 json_string_value(json_object_get(m, "title")));
-			chk_progress(r, "[%d] %s: %s of %s", (int)json_integer_value(
-				     json_object_get(m, "step")),
+			chk_progress(r, "[%d] %s: %s of %s", step,
 				     json_string_value(json_object_get(m, "title")),
 				     json_string_value(json_object_get(m, "role")),
 				     json_object_get(m, "host") ?

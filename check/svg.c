@@ -84,60 +84,49 @@ static void text(FILE *f, double x, double y, const char *anchor,
 	fputs("</text>\n", f);
 }
 
+/* A grid line at pixel p across the plot, and its label (NULL: none). */
+static void tick(FILE *f, bool xaxis, double p, const char *cls,
+		 const char *lab)
+{
+	if (xaxis)
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\" class=\"%s\"/>\n", p, MT, p, H - MB, cls);
+	else
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\" class=\"%s\"/>\n", ML, p, W - MR, p, cls);
+	if (lab && xaxis)
+		text(f, p, H - MB + 16, "middle", NULL, lab);
+	else if (lab)
+		text(f, ML - 6, p + 4, "end", NULL, lab);
+}
+
 static void ticks(FILE *f, const struct axis *a, bool xaxis, bool bytes)
 {
 	char lab[32];
 	double v, step;
-	int d, m;
+	int d, m, k;
 
 	if (a->log && bytes) {	/* 2^k, every step-th power */
 		int k0 = (int)lround(a->lo / log10(2));
 		int k1 = (int)lround(a->hi / log10(2));
-		int st = (k1 - k0 + 7) / 8, k;
+		int st = (k1 - k0 + 7) / 8;
 
 		for (k = k0; k <= k1; k += st > 0 ? st : 1) {
-			double p = tr(a, pow(2, k));
-
 			fmt_size(pow(2, k), lab, sizeof(lab));
-			if (xaxis) {
-				fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-					"y2=\"%.1f\" class=\"grid\"/>\n", p, MT, p,
-					H - MB);
-				text(f, p, H - MB + 16, "middle", NULL, lab);
-			} else {
-				fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-					"y2=\"%.1f\" class=\"grid\"/>\n", ML, p, W - MR,
-					p);
-				text(f, ML - 6, p + 4, "end", NULL, lab);
-			}
+			tick(f, xaxis, tr(a, pow(2, k)), "grid", lab);
 		}
 		return;
 	}
-	if (a->log) {
+	if (a->log) {	/* 1..9 per decade, labels at the decades */
 		for (d = (int)a->lo; d <= (int)a->hi; d++) {
 			for (m = 1; m < 10; m++) {
-				double t = m * pow(10, d), p;
+				double t = m * pow(10, d);
 
 				if (log10(t) > a->hi + 1e-9)
 					break;
-				p = tr(a, t);
-				if (xaxis)
-					fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" "
-						"x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>\n",
-						p, MT, p, H - MB, m == 1 ? "grid" :
-						"grid2");
-				else
-					fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" "
-						"x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>\n",
-						ML, p, W - MR, p, m == 1 ? "grid" :
-						"grid2");
-				if (m != 1)
-					continue;
 				snprintf(lab, sizeof(lab), "%g", t);
-				if (xaxis)
-					text(f, p, H - MB + 16, "middle", NULL, lab);
-				else
-					text(f, ML - 6, p + 4, "end", NULL, lab);
+				tick(f, xaxis, tr(a, t), m == 1 ? "grid" : "grid2",
+				     m == 1 ? lab : NULL);
 			}
 		}
 		return;
@@ -146,18 +135,8 @@ static void ticks(FILE *f, const struct axis *a, bool xaxis, bool bytes)
 	if ((a->hi - a->lo) / step > 10)
 		step *= 2;
 	for (v = ceil(a->lo / step) * step; v <= a->hi + 1e-9; v += step) {
-		double p = tr(a, v);
-
 		snprintf(lab, sizeof(lab), "%g", v);
-		if (xaxis) {
-			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				"y2=\"%.1f\" class=\"grid\"/>\n", p, MT, p, H - MB);
-			text(f, p, H - MB + 16, "middle", NULL, lab);
-		} else {
-			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				"y2=\"%.1f\" class=\"grid\"/>\n", ML, p, W - MR, p);
-			text(f, ML - 6, p + 4, "end", NULL, lab);
-		}
+		tick(f, xaxis, tr(a, v), "grid", lab);
 	}
 }
 
@@ -305,8 +284,9 @@ void chk_svg_bars(FILE *f, const struct chk_bars *b)
 			chk_html_esc(f, b->bar[k]);
 			fprintf(f, ", %s: %.1f tok/s</title></rect>\n",
 				b->group[g], v);
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-				"class=\"val\">%.0f</text>\n", x0 + (k + 0.46) * bw,
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor="
+				"\"middle\" class=\"val\">%.0f</text>\n",
+				x0 + (k + 0.46) * bw,
 				y - 3, v);
 		}
 	}

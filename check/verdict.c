@@ -19,45 +19,21 @@
 
 #include "check.h"
 #include "steps.h"
+#include "verdict.h"
 
-enum { SKIP = -1, PASS, WARN, FAIL };
-
-struct said;
-struct vrow {
-	int	     status;
-	char	     figure[1024];
-	char	     fix[1024];
-	json_t	    *details;	/* messages */
-	struct said *figs;	/* per-node figure parts, merged at the end */
-};
-
-#define APPEND(buf, ...)                                                       \
-	do {                                                                   \
-		size_t o_ = strlen(buf);                                       \
-		snprintf((buf) + o_, sizeof(buf) - o_, __VA_ARGS__);           \
-	} while (0)
-
-/* A part of the figure said of one node (see say()). */
-#define PART(v, host, ...)                                                     \
-	do {                                                                   \
-		char p_[1200];                                                 \
-		snprintf(p_, sizeof(p_), __VA_ARGS__);                         \
-		say((v)->figs, host, p_);                                      \
-	} while (0)
-
-static const char *host_of(json_t *node)
+const char *vr_host_of(json_t *node)
 {
 	const char *h = json_string_value(json_object_get(node, "name"));
 
 	return h ? h : "?";
 }
 
-static int worse(int a, int b)
+int vr_worse(int a, int b)
 {
 	return a > b ? a : b;
 }
 
-static bool ran_everywhere(json_t *nodes, const char *code)
+bool vr_ran_everywhere(json_t *nodes, const char *code)
 {
 	json_t *n, *c;
 	size_t i, k;
@@ -73,17 +49,7 @@ static bool ran_everywhere(json_t *nodes, const char *code)
 	return true;
 }
 
-/* Texts with the nodes that said them: the same finding on both nodes
- * is one line, "a, b: message". */
-struct said {
-	int n;
-	struct {
-		char text[1200];
-		char hosts[256];
-	} e[24];
-};
-
-static void say(struct said *s, const char *host, const char *text)
+void vr_say(struct said *s, const char *host, const char *text)
 {
 	int i;
 
@@ -101,7 +67,7 @@ static void say(struct said *s, const char *host, const char *text)
 
 /* The findings of codes on every node into v: worst severity, details,
  * the fixes (hosts: fix; ...). Returns whether every code ran everywhere. */
-static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
+bool vr_findings(json_t *rep, const char *const *codes, struct vrow *v)
 {
 	json_t *nodes = json_object_get(rep, "nodes"), *n, *f;
 	struct said msgs = { 0 }, fixes = { 0 };
@@ -110,7 +76,7 @@ static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 	int c;
 
 	for (c = 0; codes[c]; c++)
-		ran &= ran_everywhere(nodes, codes[c]);
+		ran &= vr_ran_everywhere(nodes, codes[c]);
 	json_array_foreach(nodes, i, n) {
 		json_array_foreach(json_object_get(n, "findings"), k, f) {
 			const char *code = json_string_value(json_object_get(f,
@@ -125,12 +91,12 @@ static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 				ours |= !strcmp(code, codes[c]);
 			if (!ours)
 				continue;
-			v->status = worse(v->status, sev && !strcmp(sev, "FAIL") ?
-					  FAIL : WARN);
-			say(&msgs, host_of(n), json_string_value(json_object_get(
-				f, "message")));
+			v->status = vr_worse(v->status, sev && !strcmp(sev,
+					     "FAIL") ? FAIL : WARN);
+			vr_say(&msgs, vr_host_of(n), json_string_value(
+			       json_object_get(f, "message")));
 			if (fix && *fix)
-				say(&fixes, host_of(n), fix);
+				vr_say(&fixes, vr_host_of(n), fix);
 		}
 	}
 	for (c = 0; c < msgs.n; c++) {
@@ -146,12 +112,12 @@ static bool findings(json_t *rep, const char *const *codes, struct vrow *v)
 	return ran;
 }
 
-static json_t *usable0(json_t *node)
+json_t *vr_usable0(json_t *node)
 {
 	return json_array_get(json_object_get(node, "usable"), 0);
 }
 
-static int nodes_with(json_t *rep, const char *what)
+int vr_nodes_with(json_t *rep, const char *what)
 {
 	json_t *n;
 	size_t i;
@@ -159,19 +125,20 @@ static int nodes_with(json_t *rep, const char *what)
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
 		if (!strcmp(what, "usable"))
-			k += usable0(n) != NULL;
+			k += vr_usable0(n) != NULL;
 		else if (!strcmp(what, "hw"))
-			k += usable0(n) && !json_is_true(json_object_get(usable0(n),
-								"software"));
+			k += vr_usable0(n) && !json_is_true(json_object_get(
+				vr_usable0(n), "software"));
 		else if (!strcmp(what, "gpu"))
 			k += json_integer_value(json_object_get(n, "gpus")) > 0 ||
 			     json_integer_value(json_object_get(json_object_get(
-				json_object_get(n, "node"), "gdr"), "cuda_gpus")) > 0;
+				     json_object_get(n, "node"), "gdr"),
+				     "cuda_gpus")) > 0;
 	}
 	return k;
 }
 
-static unsigned skips(json_t *rep)
+unsigned vr_skips(json_t *rep)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(rep,
 							"params"), "skip"));
@@ -191,32 +158,32 @@ static void v_rdma_device(json_t *rep, struct vrow *v)
 		NULL };
 	json_t *n;
 	size_t i;
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 
-	if (skips(rep) & CHK_SKIP_RDMA) {
+	if (vr_skips(rep) & CHK_SKIP_RDMA) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "--skip rdma");
 		return;
 	}
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		json_t *u = usable0(n);
+		json_t *u = vr_usable0(n);
 
 		if (u)
-			PART(v, host_of(n), "%s port %lld ACTIVE, RoCE v2 GID "
+			PART(v, vr_host_of(n), "%s port %lld ACTIVE, RoCE v2 GID "
 			     "%lld over %s", json_string_value(json_object_get(u,
 			     "device")), json_integer_value(json_object_get(u,
 			     "port")), json_integer_value(json_object_get(u,
 			     "gid")), json_string_value(json_object_get(u,
 			     "netdev")));
 		else
-			PART(v, host_of(n), "none");
+			PART(v, vr_host_of(n), "none");
 		if (!u) {
 			v->status = FAIL;
 			if (!v->fix[0])
 				APPEND(v->fix, "%s: bring up an RDMA port (cable, "
 				       "driver, an IPv4 address on its netdev); "
 				       "until then NCCL uses TCP sockets",
-				       host_of(n));
+				       vr_host_of(n));
 		}
 	}
 	if (!ran && v->status == PASS)
@@ -229,9 +196,9 @@ static void port_mtus(json_t *rep, struct vrow *v)
 	size_t i, k, j;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		const char *dev = json_string_value(json_object_get(usable0(n),
+		const char *dev = json_string_value(json_object_get(vr_usable0(n),
 							"device"));
-		long long port = json_integer_value(json_object_get(usable0(n),
+		long long port = json_integer_value(json_object_get(vr_usable0(n),
 							"port"));
 
 		json_array_foreach(json_object_get(json_object_get(n, "diag"),
@@ -240,10 +207,10 @@ static void port_mtus(json_t *rep, struct vrow *v)
 					   d, "name"))))
 				continue;
 			json_array_foreach(json_object_get(d, "ports"), j, p) {
-				if (json_integer_value(json_object_get(p, "port")) !=
-				    port)
+				if (json_integer_value(json_object_get(p, "port"))
+				    != port)
 					continue;
-				PART(v, host_of(n), "%s: RoCE MTU %lld of %lld "
+				PART(v, vr_host_of(n), "%s: RoCE MTU %lld of %lld "
 				     "(netdev MTU %lld)", dev, json_integer_value(
 				     json_object_get(p, "active_mtu")),
 				     json_integer_value(json_object_get(p,
@@ -257,10 +224,10 @@ static void port_mtus(json_t *rep, struct vrow *v)
 static void v_mtu(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "roce_mtu_below_port", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 
 	port_mtus(rep, v);
-	if (!ran || !nodes_with(rep, "usable")) {
+	if (!ran || !vr_nodes_with(rep, "usable")) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "no usable RDMA device");
 	}
@@ -270,7 +237,7 @@ static void v_pcie(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "pcie_degraded",
 		"one_half_usable", "netdev_speed_below_nic", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 	json_t *n, *d;
 	size_t i, k;
 
@@ -278,11 +245,11 @@ static void v_pcie(json_t *rep, struct vrow *v)
 		json_array_foreach(json_object_get(json_object_get(n, "diag"),
 						   "devices"), k, d)
 			if (json_object_get(d, "pcie"))
-				PART(v, host_of(n), "%s: %s", json_string_value(
+				PART(v, vr_host_of(n), "%s: %s", json_string_value(
 				     json_object_get(d, "name")),
 				     json_string_value(json_object_get(d,
 				     "pcie")));
-	if (!ran || !nodes_with(rep, "hw")) {
+	if (!ran || !vr_nodes_with(rep, "hw")) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "no hardware RDMA device "
 			 "in use (software devices have no PCIe link)");
@@ -292,9 +259,9 @@ static void v_pcie(json_t *rep, struct vrow *v)
 static void v_numa(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "gpu_other_numa", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 
-	if (!ran || !nodes_with(rep, "gpu") || !nodes_with(rep, "usable")) {
+	if (!ran || !vr_nodes_with(rep, "gpu") || !vr_nodes_with(rep, "usable")) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "needs a GPU and a usable "
 			 "RDMA device");
@@ -309,7 +276,7 @@ static void v_nccl_env(json_t *rep, struct vrow *v)
 	static const char *const codes[] = { "nccl_ib_disable",
 		"nccl_ib_hca_unknown", "nccl_ib_hca_half", "nccl_ib_gid_index",
 		"nccl_socket_ifname", "nccl_net_gdr_level", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 	json_t *n, *val;
 	const char *k;
 	size_t i;
@@ -328,7 +295,7 @@ static void v_nccl_env(json_t *rep, struct vrow *v)
 				APPEND(rec, "%s%s=%lld", rec[0] ? " " : "", k,
 				       json_integer_value(val));
 		}
-		PART(v, host_of(n), "%s; recommended %s", set[0] ? set :
+		PART(v, vr_host_of(n), "%s; recommended %s", set[0] ? set :
 		     "no NCCL_* set", rec);
 	}
 	if (!ran)
@@ -339,19 +306,19 @@ static void v_devnodes(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "dev_node_missing",
 		"rdma_cm_missing", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 	json_t *n, *d;
 	size_t i, k;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
 		json_t *nd = json_object_get(n, "node");
-		const char *dev = json_string_value(json_object_get(usable0(n),
+		const char *dev = json_string_value(json_object_get(vr_usable0(n),
 							"device"));
 
 		json_array_foreach(json_object_get(nd, "devnodes"), k, d)
 			if (dev && !strcmp(dev, json_string_value(json_object_get(
 					   d, "device"))))
-				PART(v, host_of(n), "/dev/infiniband/%s %s, "
+				PART(v, vr_host_of(n), "/dev/infiniband/%s %s, "
 				     "rdma_cm %s (%s)", json_string_value(
 				     json_object_get(d, "uverbs")),
 				     json_string_value(json_object_get(d, "node")),
@@ -365,7 +332,7 @@ static void v_devnodes(json_t *rep, struct vrow *v)
 				     json_string_value(json_object_get(nd,
 				     "container_why")) : "not in a container");
 	}
-	if (!ran || !nodes_with(rep, "usable")) {
+	if (!ran || !vr_nodes_with(rep, "usable")) {
 		v->status = SKIP;
 		snprintf(v->figure, sizeof(v->figure), "no usable RDMA device");
 	}
@@ -382,7 +349,7 @@ static void fmt_mem(long long v, char *buf, size_t len)
 static void v_memlock(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "memlock_low", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 	json_t *n;
 	size_t i;
 
@@ -392,25 +359,25 @@ static void v_memlock(json_t *rep, struct vrow *v)
 
 		fmt_mem(json_integer_value(json_object_get(nd, "memlock_soft")),
 			a, sizeof(a));
-		PART(v, host_of(n), "RLIMIT_MEMLOCK %s%s", a, json_is_true(
+		PART(v, vr_host_of(n), "RLIMIT_MEMLOCK %s%s", a, json_is_true(
 		     json_object_get(nd, "cap_ipc_lock")) ?
 		     ", CAP_IPC_LOCK (no limit applies)" : "");
 	}
-	if (!ran || !nodes_with(rep, "usable"))
+	if (!ran || !vr_nodes_with(rep, "usable"))
 		v->status = SKIP;
 }
 
 static void v_gdr(json_t *rep, struct vrow *v)
 {
 	static const char *const codes[] = { "gdr_unavailable", NULL };
-	bool ran = findings(rep, codes, v);
+	bool ran = vr_findings(rep, codes, v);
 	json_t *n;
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n)
-		PART(v, host_of(n), "%s", json_string_value(json_object_get(n,
+		PART(v, vr_host_of(n), "%s", json_string_value(json_object_get(n,
 								       "gdr")));
-	if (!ran || !nodes_with(rep, "gpu"))
+	if (!ran || !vr_nodes_with(rep, "gpu"))
 		v->status = SKIP;
 }
 
@@ -425,7 +392,7 @@ static void v_versions(json_t *rep, struct vrow *v)
 	bool ran;
 	size_t i, k;
 
-	findings(rep, codes, v);
+	vr_findings(rep, codes, v);
 	/* the comparison runs on rank 0 only, against every peer */
 	ran = false;
 	json_array_foreach(json_object_get(json_array_get(nodes, 0), "ran"), i,
@@ -456,282 +423,6 @@ static void v_versions(json_t *rep, struct vrow *v)
 		v->status = SKIP;
 }
 
-/* ---- link checks ------------------------------------------------------ */
-
-/* Steps of a kind prefix: how many ran ok, failed, were skipped; the
- * first failure's or skip's reason. */
-static void step_counts(json_t *rep, const char *const *kinds, int *ok,
-			int *failed, int *skipped, char *why, size_t len)
-{
-	json_t *s;
-	size_t i;
-	int k;
-
-	*ok = *failed = *skipped = 0;
-	why[0] = '\0';
-	json_array_foreach(json_object_get(rep, "steps"), i, s) {
-		const char *kind = json_string_value(json_object_get(s, "kind"));
-		const char *st = json_string_value(json_object_get(s, "status"));
-		bool ours = false;
-
-		for (k = 0; kinds[k] && kind; k++)
-			ours |= !strcmp(kind, kinds[k]);
-		if (!ours || !st)
-			continue;
-		if (!strcmp(st, "ok")) {
-			(*ok)++;
-			continue;
-		}
-		if (!strcmp(st, "failed"))
-			(*failed)++;
-		else
-			(*skipped)++;
-		if (!why[0] || !strcmp(st, "failed"))
-			snprintf(why, len, "[%lld] %s: %s", json_integer_value(
-				 json_object_get(s, "id")), json_string_value(
-				 json_object_get(s, "title")), json_string_value(
-				 json_object_get(s, "why")));
-	}
-}
-
-static json_t *step_doc(json_t *rep, const char *kind, int nth)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(rep, "steps"), i, s) {
-		const char *k = json_string_value(json_object_get(s, "kind"));
-
-		if (k && !strcmp(k, kind) && json_object_get(s, "doc") &&
-		    nth-- == 0)
-			return json_object_get(s, "doc");
-	}
-	return NULL;
-}
-
-static double row_at(json_t *doc, size_t size, const char *key)
-{
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "results"), i, r)
-		if ((size_t)json_number_value(json_object_get(r, "size")) == size)
-			return json_number_value(json_object_get(r, key));
-	return 0;
-}
-
-static bool link_status(json_t *rep, const char *const *kinds, struct vrow *v)
-{
-	int ok, failed, skipped;
-	char why[768];
-
-	step_counts(rep, kinds, &ok, &failed, &skipped, why, sizeof(why));
-	if (failed) {
-		v->status = FAIL;
-		snprintf(v->fix, sizeof(v->fix), "see the failed step: %s", why);
-		json_array_append_new(v->details, json_string(why));
-		return ok > 0;
-	}
-	if (!ok) {
-		v->status = SKIP;
-		snprintf(v->figure, sizeof(v->figure), "skipped: %s", why[0] ?
-			 why : "not run");
-		return false;
-	}
-	return true;
-}
-
-static void v_rdma_lat(json_t *rep, struct vrow *v)
-{
-	static const char *const kinds[] = { "rdma_probe", "rdma_lat",
-		"rdma_dec", "rdma_read", "rdma_cm", NULL };
-	json_t *probe = step_doc(rep, "rdma_probe", 0);
-	json_t *sweep = step_doc(rep, "rdma_lat", 0);
-	double l, p99, rd, cm;
-
-	if (!link_status(rep, kinds, v) || !probe)
-		return;
-	l = row_at(probe, 2, "lat_us_p50");
-	p99 = row_at(probe, 2, "lat_us_p99");
-	APPEND(v->figure, "write 2 B one-way p50 %.2f us (p99 %.2f)", l, p99);
-	if (sweep)
-		APPEND(v->figure, ", 4 KiB %.2f us, 64 KiB %.2f us",
-		       row_at(sweep, 4096, "lat_us_p50"),
-		       row_at(sweep, 65536, "lat_us_p50"));
-	rd = row_at(step_doc(rep, "rdma_read", 0), 2, "lat_us_p50");
-	cm = row_at(step_doc(rep, "rdma_cm", 0), 2, "lat_us_p50");
-	if (rd > 0)
-		APPEND(v->figure, "; read round trip %.2f us", rd);
-	if (cm > 0)
-		APPEND(v->figure, "; rdma_cm connection ok (%.2f us)", cm);
-	if (l > 10 && v->status < WARN) {
-		v->status = WARN;
-		snprintf(v->fix, sizeof(v->fix), "a direct RoCE link gives 1-3 us "
-			 "one way (ConnectX-7): look for switch hops, CPU power "
-			 "states (C-states, frequency scaling), PFC pauses, and "
-			 "run near the NIC (ib_lat pins there)");
-	}
-}
-
-static void v_tcp_lat(json_t *rep, struct vrow *v)
-{
-	static const char *const kinds[] = { "tcp_probe", "tcp_lat", "tcp_dec",
-					     NULL };
-	json_t *probe = step_doc(rep, "tcp_probe", 0);
-	double l, r;
-
-	if (!link_status(rep, kinds, v) || !probe)
-		return;
-	l = row_at(probe, 2, "lat_us_p50");
-	APPEND(v->figure, "2 B one-way p50 %.2f us (p99 %.2f), busy-poll as "
-	       "NCCL's socket proxy", l, row_at(probe, 2, "lat_us_p99"));
-	r = row_at(step_doc(rep, "rdma_probe", 0), 2, "lat_us_p50");
-	if (r > 0)
-		APPEND(v->figure, "; %.1f x the RDMA write latency", l / r);
-}
-
-/* "200 Gb/sec (4X HDR)" of the slowest node's usable port, Gb/s. */
-static double port_gbps(json_t *rep)
-{
-	json_t *n;
-	size_t i;
-	double min = 0;
-
-	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		const char *rt = json_string_value(json_object_get(usable0(n),
-								"rate"));
-		double g = rt ? atof(rt) : 0;
-
-		if (g > 0 && (!min || g < min))
-			min = g;
-	}
-	return min;
-}
-
-static void bw_figure(json_t *rep, const char *kind, struct vrow *v,
-		      double *best_p)
-{
-	json_t *d;
-	double best = 0;
-	size_t bsize = 0, s;
-	int i;
-
-	for (i = 0; (d = step_doc(rep, kind, i)); i++) {
-		double b = chk_doc_bw(d, &s);
-
-		if (b > best) {
-			best = b;
-			bsize = s;
-		}
-	}
-	APPEND(v->figure, "peak %.3f GB/s (%.2f Gb/s) at %zu B", best, best * 8,
-	       bsize);
-	*best_p = best;
-}
-
-static void v_rdma_bw(json_t *rep, struct vrow *v)
-{
-	static const char *const kinds[] = { "rdma_bw", NULL };
-	double best, rate;
-
-	if (!link_status(rep, kinds, v))
-		return;
-	bw_figure(rep, "rdma_bw", v, &best);
-	rate = port_gbps(rep);
-	if (rate > 0) {
-		APPEND(v->figure, ", %.0f%% of the port's %g Gb/s",
-		       100 * best * 8 / rate, rate);
-		if (best * 8 < rate / 2 && v->status < WARN) {
-			v->status = WARN;
-			snprintf(v->fix, sizeof(v->fix), "below half the port "
-				 "rate: check the PCIe link (GB10: each RDMA "
-				 "device is one PCIe half; NCCL needs both in "
-				 "NCCL_IB_HCA), the MTU and the cable");
-		}
-	}
-}
-
-static void v_tcp_bw(json_t *rep, struct vrow *v)
-{
-	static const char *const kinds[] = { "tcp_bw", NULL };
-	double best;
-
-	if (!link_status(rep, kinds, v))
-		return;
-	bw_figure(rep, "tcp_bw", v, &best);
-}
-
-static void v_nccl(json_t *rep, struct vrow *v)
-{
-	static const char *const kinds[] = { "nccl", NULL };
-	json_t *d = step_doc(rep, "nccl", 0), *r;
-	const char *dc;
-	size_t i;
-
-	if (json_array_size(json_object_get(rep, "nodes")) > 2) {
-		v->status = SKIP;
-		snprintf(v->figure, sizeof(v->figure), "more than two nodes: the "
-			 "pairwise tests are the link's (NCCL between two nodes: "
-			 "run netroof check on a pair)");
-		return;
-	}
-	if (!link_status(rep, kinds, v) || !d)
-		return;
-	dc = json_string_value(json_object_get(json_object_get(d, "summary"),
-					       "data_check"));
-	json_array_foreach(json_object_get(d, "results"), i, r) {
-		const char *op = json_string_value(json_object_get(r, "op"));
-		const char *ib = json_string_value(json_object_get(r,
-							"ib_transport"));
-
-		if (!op || strcmp(op, "allreduce") || v->figure[0])
-			continue;
-		APPEND(v->figure, "all-reduce %lld B (%s): IB %.1f us, socket %.1f "
-		       "us (x%.2f)", json_integer_value(json_object_get(r,
-		       "size")), json_string_value(json_object_get(r, "mode")),
-		       json_number_value(json_object_get(r, "ib_lat_us_p50")),
-		       json_number_value(json_object_get(r, "socket_lat_us_p50")),
-		       json_number_value(json_object_get(r, "ratio_socket_ib")));
-		if (ib && !strstr(ib, "IB") && v->status < WARN) {
-			v->status = WARN;
-			snprintf(v->fix, sizeof(v->fix), "NCCL's IB communicator "
-				 "ran over '%s': see the NCCL environment check",
-				 ib);
-		}
-	}
-	APPEND(v->figure, "; data check %s", dc ? dc : "?");
-	if (!dc || strcmp(dc, "passed")) {
-		v->status = FAIL;
-		snprintf(v->fix, sizeof(v->fix), "nccl_coll's data check did not "
-			 "pass: see its document in the report");
-	}
-}
-
-static void v_pairs(json_t *rep, struct vrow *v)
-{
-	json_t *pm = json_object_get(rep, "pairs");
-	json_t *o = json_object_get(pm, "outliers"), *x;
-	size_t i;
-
-	if (!pm) {
-		v->status = SKIP;
-		snprintf(v->figure, sizeof(v->figure), "two nodes: no matrix");
-		return;
-	}
-	snprintf(v->figure, sizeof(v->figure), "%lld pairs; median one-way "
-		 "%.2f us (%s)", json_integer_value(json_object_get(pm, "npairs")),
-		 json_number_value(json_object_get(pm, "median_us")),
-		 json_string_value(json_object_get(pm, "transport")));
-	json_array_foreach(o, i, x) {
-		v->status = WARN;
-		json_array_append_new(v->details, json_incref(x));
-	}
-	if (v->status == WARN)
-		snprintf(v->fix, sizeof(v->fix), "check the cables, ports and "
-			 "switch path of the flagged pair(s); rerun netroof check "
-			 "on that pair alone for the full picture");
-}
-
 /* ---- the table ---------------------------------------------------------- */
 
 static const struct {
@@ -748,12 +439,12 @@ static const struct {
 	{ "gdr", "GPUDirect RDMA", v_gdr },
 	{ "versions", "Driver, CUDA, NCCL, rdma-core, kernel versions",
 	  v_versions },
-	{ "rdma_latency", "RDMA latency", v_rdma_lat },
-	{ "tcp_latency", "TCP latency", v_tcp_lat },
-	{ "rdma_bandwidth", "RDMA bandwidth", v_rdma_bw },
-	{ "tcp_bandwidth", "TCP bandwidth", v_tcp_bw },
-	{ "nccl", "NCCL over IB and sockets (2 ranks)", v_nccl },
-	{ "pairs", "Pairwise matrix", v_pairs },
+	{ "rdma_latency", "RDMA latency", vr_rdma_lat },
+	{ "tcp_latency", "TCP latency", vr_tcp_lat },
+	{ "rdma_bandwidth", "RDMA bandwidth", vr_rdma_bw },
+	{ "tcp_bandwidth", "TCP bandwidth", vr_tcp_bw },
+	{ "nccl", "NCCL over IB and sockets (2 ranks)", vr_nccl },
+	{ "pairs", "Pairwise matrix", vr_pairs },
 };
 
 static const char *status_name(int s)
