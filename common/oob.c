@@ -808,6 +808,11 @@ int bm_oob_nranks(const struct bm_oob *oob)
 	return oob->nranks;
 }
 
+int bm_oob_fd(const struct bm_oob *oob, int peer)
+{
+	return peer_fd(oob, peer);
+}
+
 const char *bm_oob_peer_addr(const struct bm_oob *oob, int peer)
 {
 	return peer >= 0 && peer < oob->nranks ? oob->peer[peer] : "";

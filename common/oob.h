@@ -84,6 +84,11 @@ void bm_oob_close(struct bm_oob *oob);
 
 int bm_oob_rank(const struct bm_oob *oob);
 int bm_oob_nranks(const struct bm_oob *oob);
+/* The socket to peer (rank 0: any rank; others: 0), -1 if none: for a
+ * caller that polls its peers together with other events (netroof check
+ * watches its children and its peers at once). Read and write it only
+ * through bm_oob_recv() and bm_oob_send(). */
+int bm_oob_fd(const struct bm_oob *oob, int peer);
 /* The connected peer's address as text (ranks > 0: rank 0's). */
 const char *bm_oob_peer_addr(const struct bm_oob *oob, int peer);
 /* The local address of the connection to rank 0 / to peer. */

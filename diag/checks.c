@@ -339,6 +339,23 @@ static const struct diag_check table[] = {
 	{ "nccl_socket_ifname", DIAG_G_NCCL,
 	  "NCCL_SOCKET_IFNAME selects the RDMA link's netdev",
 	  diag_chk_nccl_socket_ifname },
+	{ "nccl_net_gdr_level", DIAG_G_NCCL,
+	  "NCCL_NET_GDR_LEVEL does not turn GPUDirect RDMA off on the GPU-NIC "
+	  "path", diag_chk_nccl_gdr_level },
+	{ "dev_node_missing", DIAG_G_NODE,
+	  "each usable device's /dev/infiniband/uverbsN is there (containers)",
+	  diag_chk_devnodes },
+	{ "rdma_cm_missing", DIAG_G_NODE,
+	  "/dev/infiniband/rdma_cm is there", diag_chk_rdma_cm },
+	{ "memlock_low", DIAG_G_NODE,
+	  "RLIMIT_MEMLOCK (or CAP_IPC_LOCK) lets the buffers be registered",
+	  diag_chk_memlock },
+	{ "gdr_unavailable", DIAG_G_NODE,
+	  "GPUDirect RDMA is not lost on the NIC side (nvidia-peermem or "
+	  "dma-buf) where the GPU supports it", diag_chk_gdr },
+	{ "versions_differ", DIAG_G_PEER,
+	  "NCCL, driver, CUDA, rdma-core and kernel versions match the peers'",
+	  diag_chk_versions },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 _Static_assert(NTABLE <= 64, "diag_report.ran holds 64 bits");
@@ -432,10 +449,8 @@ static void sort_findings(struct diag_report *r)
 int diag_run(struct diag_facts *facts, const struct diag_scope *scope,
 	     struct diag_report **rep_p)
 {
-	struct diag_nccl_vars vars;
 	struct diag_report *r = calloc(1, sizeof(*r));
-	struct diag_ctx c;
-	size_t i;
+	int i;
 
 	if (!r) {
 		diag_facts_free(facts);
@@ -448,26 +463,43 @@ int diag_run(struct diag_facts *facts, const struct diag_scope *scope,
 		diag_report_free(r);
 		return -ENOMEM;
 	}
-	for (i = 0; i < (size_t)facts->ndevs; i++) {
+	for (i = 0; i < facts->ndevs; i++) {
 		const struct diag_dev *d = &facts->devs[i];
 
 		r->in_scope[i] = diag_hca_match(scope->hca, d->name, 0) &&
 				 (!scope->only_usable || d->usable);
 	}
 	recommend(facts, &r->env);
+	diag_run_more(r, scope);
+	*rep_p = r;
+	return 0;
+}
+
+int diag_run_more(struct diag_report *r, const struct diag_scope *scope)
+{
+	struct diag_nccl_vars vars;
+	struct diag_ctx c;
+	size_t i;
+
 	if (!scope->vars)
 		vars = diag_nccl_vars_from_env();
-	c = (struct diag_ctx){ .facts = facts, .scope = scope,
+	c = (struct diag_ctx){ .facts = r->facts, .scope = scope,
 			       .in_scope = r->in_scope, .env = &r->env,
-			       .vars = scope->vars ? scope->vars : &vars };
+			       .vars = scope->vars ? scope->vars : &vars,
+			       .node = scope->node };
 	for (i = 0; i < NTABLE; i++) {
 		if (!(table[i].group & scope->groups))
+			continue;
+		/* A check without the facts it reads has not run. */
+		if ((table[i].group & (DIAG_G_NODE | DIAG_G_PEER)) &&
+		    !scope->node)
+			continue;
+		if (table[i].group == DIAG_G_PEER && scope->npeers < 1)
 			continue;
 		table[i].run(&c, r);
 		r->ran |= 1ULL << i;
 	}
 	sort_findings(r);
-	*rep_p = r;
 	return 0;
 }
 

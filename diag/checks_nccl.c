@@ -113,6 +113,8 @@ struct diag_nccl_vars diag_nccl_vars_from_env(void)
 		.ib_disable    = getenv("NCCL_IB_DISABLE"),
 		.ib_gid_index  = getenv("NCCL_IB_GID_INDEX"),
 		.socket_ifname = getenv("NCCL_SOCKET_IFNAME"),
+		.net_gdr_level = getenv("NCCL_NET_GDR_LEVEL"),
+		.dmabuf_enable = getenv("NCCL_DMABUF_ENABLE"),
 	};
 }
 
@@ -195,7 +197,7 @@ void diag_chk_nccl_hca_half(const struct diag_ctx *c, struct diag_report *r)
 {
 	const struct diag_facts *f = c->facts;
 	const char *hca = c->vars->ib_hca;
-	char fix[160], bw[128];
+	char fix[160], bw[128], lost[128];
 	int i, j;
 
 	if (!set(hca) || ib_disabled(c->vars))
@@ -214,10 +216,14 @@ void diag_chk_nccl_hca_half(const struct diag_ctx *c, struct diag_report *r)
 			    !diag_pci_halves(a->bus, b->bus) ||
 			    diag_hca_match(hca, b->name, b->port))
 				continue;
-			bw[0] = '\0';
+			bw[0] = lost[0] = '\0';
 			if (g > 0)
 				snprintf(bw, sizeof(bw), " (%s's PCIe link: about "
 					 "%.0f Gb/s)", a->name, g);
+			if (pcie_gbps(&b->pcie) > 0)
+				snprintf(lost, sizeof(lost), "; it forgoes %s's "
+					 "PCIe link, about %.0f Gb/s", b->name,
+					 pcie_gbps(&b->pcie));
 			snprintf(fix, sizeof(fix), "add %s:%d to NCCL_IB_HCA",
 				 b->name, b->port);
 			diag_add(r, DIAG_WARN, "nccl_ib_hca_half",
@@ -225,7 +231,7 @@ void diag_chk_nccl_hca_half(const struct diag_ctx *c, struct diag_report *r)
 				 "NCCL_IB_HCA=%s lists %s but not %s, the other "
 				 "PCIe half of the same port: NCCL moves at most "
 				 "one PCIe link's worth%s, about half the port's "
-				 "bandwidth", hca, a->name, b->name, bw);
+				 "bandwidth%s", hca, a->name, b->name, bw, lost);
 		}
 	}
 }

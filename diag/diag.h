@@ -25,11 +25,19 @@
  * one, and runs the device checks on them plus the checks of the NCCL_*
  * environment against the facts.
  *
- * Adding a check (issue 16: container device nodes, RLIMIT_MEMLOCK,
- * GPUDirect RDMA, versions): write one function that reads struct
- * diag_ctx and calls diag_add(), and add one row to the table in
- * checks.c (or checks_nccl.c); give it a group so that callers that did
- * not ask for it (ib_lat --devices) do not run it.
+ * Node facts beyond the devices (diag_node_collect(), node.c, kept apart
+ * because it loads libraries and the CUDA driver, which ib_lat --devices
+ * does not need): container signs and each usable device's
+ * /dev/infiniband nodes, RLIMIT_MEMLOCK and CAP_IPC_LOCK, GPUDirect RDMA
+ * on both sides (nvidia-peermem, dma-buf, the GPU's CUDA attributes),
+ * and the versions two nodes must agree on. Their checks (checks_node.c)
+ * are the groups DIAG_G_NODE and DIAG_G_PEER (this node's versions
+ * against its peers', which arrive later: diag_run_more()).
+ *
+ * Adding a check: write one function that reads struct diag_ctx and
+ * calls diag_add(), and add one row to the table in checks.c; give it a
+ * group so that callers that did not ask for it (ib_lat --devices) do not
+ * run it.
  *
  * Functions return 0 or -errno; _p outputs are set only on success.
  * Everything here works without libibverbs and without hwloc: facts that
@@ -206,13 +214,104 @@ struct diag_nccl_vars {
 	const char *ib_disable;		/* NCCL_IB_DISABLE */
 	const char *ib_gid_index;	/* NCCL_IB_GID_INDEX */
 	const char *socket_ifname;	/* NCCL_SOCKET_IFNAME */
+	const char *net_gdr_level;	/* NCCL_NET_GDR_LEVEL */
+	const char *dmabuf_enable;	/* NCCL_DMABUF_ENABLE */
 };
 /* The variables as this process's environment has them. */
 struct diag_nccl_vars diag_nccl_vars_from_env(void);
 
+/* ---- node facts (issue 16: what bring-ups fail on beyond the devices) -- */
+
+#define DIAG_VER_LEN 64
+
+/* A device's user-space node, what NCCL and every verbs program open. */
+struct diag_devnode {
+	char uverbs[32];	/* "uverbs0" (sysfs infiniband_verbs), "" unknown */
+	int  state;		/* 1 present and read/write, 0 missing, -1 present
+				 * but not accessible, -2 unknown (no uverbs
+				 * entry in sysfs: ib_uverbs not loaded) */
+};
+
+/*
+ * Facts of the node beyond its RDMA devices, collected by
+ * diag_node_collect() (apart from diag_collect(): it loads libraries and
+ * initialises the CUDA driver, which ib_lat --devices does not need).
+ * Tri-state ints are 1 yes, 0 no, -1 unknown; strings "" unknown.
+ */
+struct diag_node {
+	/* container */
+	bool container;		/* signs of a container */
+	char container_why[128];/* which sign ("/.dockerenv", "cgroup: docker") */
+	/* device nodes, per facts->devs (same index) */
+	struct diag_devnode devnodes[DIAG_MAX_DEV];
+	int  ndevnodes;
+	int  rdma_cm;		/* /dev/infiniband/rdma_cm, as state above */
+	/* locked memory, what ibv_reg_mr pins against */
+	long long memlock_soft;	/* bytes, -1 unlimited */
+	long long memlock_hard;	/* bytes, -1 unlimited */
+	int  cap_ipc_lock;	/* CAP_IPC_LOCK effective: the limit does not
+				 * apply to memory registration */
+	/* GPUDirect RDMA: NIC side */
+	int  peermem;		/* nvidia_peermem (or nv_peer_mem) loaded */
+	char nvidia_kmod[16];	/* NVIDIA kernel module: "open",
+				 * "proprietary", "" not loaded */
+	int  dmabuf_kernel;	/* kernel 5.12 or later (RDMA dma-buf MRs) */
+	int  dmabuf_verbs;	/* libibverbs has ibv_reg_dmabuf_mr (rdma-core
+				 * 34 or later) */
+	int  dmabuf_nic;	/* NCCL's probe on the first usable device:
+				 * ibv_reg_dmabuf_mr(fd -1) not EOPNOTSUPP */
+	char dmabuf_dev[64];	/* the device probed, "" none */
+	/* GPUDirect RDMA: GPU side (CUDA driver API on GPU 0, dlopen) */
+	int  cuda_gpus;		/* cuDeviceGetCount, -1 unknown */
+	char gpu_name[96];	/* GPU 0's name */
+	int  gpu_cc;		/* compute capability x 10 (121 = GB10), 0 */
+	int  gpu_integrated;	/* CU_DEVICE_ATTRIBUTE_INTEGRATED */
+	int  gpu_gdr;		/* CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_SUPPORTED */
+	int  gpu_dmabuf;	/* CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED */
+	/* versions, "" unknown */
+	char kernel[DIAG_VER_LEN];	/* uname release */
+	char driver[DIAG_VER_LEN];	/* NVIDIA driver (/sys/module/nvidia) */
+	char cuda_driver[DIAG_VER_LEN];	/* cuDriverGetVersion, "13.0" */
+	char cuda_runtime[DIAG_VER_LEN];/* cudaRuntimeGetVersion (libcudart) */
+	char nccl[DIAG_VER_LEN];	/* ncclGetVersion (libnccl.so.2) */
+	char rdma_core[DIAG_VER_LEN];	/* from libibverbs' file name
+					 * (libibverbs.so.1.14.44.0: 44.0) */
+};
+
+/*
+ * Collect the node facts. root is "" for this node, else a directory that
+ * stands in for / when reading files (tests: a sysfs-like fixture with
+ * sys/, dev/, proc/); with a root the libraries and the CUDA driver are
+ * not probed (their facts stay unknown). Process state (RLIMIT_MEMLOCK,
+ * capabilities) is always this process's own. f gives the devices whose
+ * nodes are looked for (may be NULL). 0 always (unknown facts are marked).
+ */
+int  diag_node_collect(const char *root, const struct diag_facts *f,
+		       struct diag_node *n);
+/* The facts as JSON (devnodes named after f's devices; f may be NULL). */
+json_t *diag_node_json(const struct diag_node *n, const struct diag_facts *f);
+/* A peer's node facts back from diag_node_json(): 0, or -EPROTO when j is
+ * not such an object (fields of the wrong type are refused; missing ones
+ * are unknown). */
+int  diag_node_from_json(json_t *j, struct diag_node *n);
+/* One sentence on GPUDirect RDMA as it is on the node (for a verdict's
+ * figure): on/off and why. v may be NULL (the environment's). */
+void diag_gdr_describe(const struct diag_node *n, const struct diag_facts *f,
+		       const struct diag_nccl_vars *v, char *buf, size_t len);
+/* Whether GPUDirect RDMA can work here from the NIC's side: nvidia-peermem,
+ * or dma-buf (kernel, rdma-core and the NIC all support it). */
+bool diag_gdr_nic_ok(const struct diag_node *n);
+/* RLIMIT_MEMLOCK as it applies to memory registration: bytes, -1
+ * unlimited (or CAP_IPC_LOCK). */
+long long diag_memlock_effective(const struct diag_node *n);
+
 /* Check groups: a caller runs the groups it asks for. */
 #define DIAG_G_DEVICES	0x1u	/* devices, ports, links, locality */
 #define DIAG_G_NCCL	0x2u	/* NCCL_* variables against the facts */
+#define DIAG_G_NODE	0x4u	/* device nodes, memlock, GPUDirect RDMA:
+				 * needs scope->node */
+#define DIAG_G_PEER	0x8u	/* this node against its peers (versions):
+				 * needs scope->node and scope->peers */
 
 /* What to judge. */
 struct diag_scope {
@@ -223,6 +322,18 @@ struct diag_scope {
 	bool	    only_usable;
 	/* For DIAG_G_NCCL: the variables to judge (NULL: the environment's). */
 	const struct diag_nccl_vars *vars;
+	/* For DIAG_G_NODE and DIAG_G_PEER: this node's facts. */
+	const struct diag_node *node;
+	/* For DIAG_G_NODE: bytes this run registers at once (the largest
+	 * buffers); a lower RLIMIT_MEMLOCK is a FAIL. 0: only the WARN
+	 * below unlimited. */
+	long long memlock_need;
+	/* For DIAG_G_PEER: the other nodes' facts and names. */
+	const struct diag_node *peers;
+	const char *const *peer_names;
+	int npeers;
+	/* Name of this node in findings about versions ("" : "this node"). */
+	const char *self_name;
 };
 
 struct diag_report {
@@ -240,6 +351,9 @@ struct diag_report {
  * over (they are freed with it, also when this fails). */
 int  diag_run(struct diag_facts *facts, const struct diag_scope *scope,
 	      struct diag_report **rep_p);
+/* Run more groups over a report's facts (the peers' facts arrive after
+ * the first run): findings are added and sorted in; 0 or -ENOMEM. */
+int  diag_run_more(struct diag_report *r, const struct diag_scope *scope);
 /* diag_collect() + diag_run(). */
 int  diag_diagnose(const struct diag_scope *scope, struct diag_report **rep_p);
 /*
@@ -269,6 +383,7 @@ struct diag_ctx {
 	const bool		    *in_scope;	/* per facts->devs */
 	const struct diag_nccl_vars *vars;	/* DIAG_G_NCCL: never NULL */
 	const struct diag_env	    *env;	/* recommended, computed first */
+	const struct diag_node	    *node;	/* scope's (NODE, PEER groups) */
 };
 /* Whether port j of device i is in the scope (a check skips it if not). */
 bool diag_port_in_scope(const struct diag_ctx *c, int i, int j);

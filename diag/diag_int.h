@@ -29,6 +29,14 @@ void diag_chk_nccl_gid_index(const struct diag_ctx *c, struct diag_report *r);
 void diag_chk_nccl_socket_ifname(const struct diag_ctx *c,
 				 struct diag_report *r);
 
+/* checks_node.c: the node, GDR-level and version checks. */
+void diag_chk_devnodes(const struct diag_ctx *c, struct diag_report *r);
+void diag_chk_rdma_cm(const struct diag_ctx *c, struct diag_report *r);
+void diag_chk_memlock(const struct diag_ctx *c, struct diag_report *r);
+void diag_chk_gdr(const struct diag_ctx *c, struct diag_report *r);
+void diag_chk_nccl_gdr_level(const struct diag_ctx *c, struct diag_report *r);
+void diag_chk_versions(const struct diag_ctx *c, struct diag_report *r);
+
 /* Anchor initialisers for diag_add(). */
 #define DIAG_WHERE(at_, dev_, sub_) \
 	(&(struct diag_finding){ .at = (at_), .dev = (dev_), .sub = (sub_), \

@@ -318,6 +318,9 @@ static void nccl_scope(void)
 	EXPECT(f && strstr(f->message, "lists rocep1s0f0 but not roceP2p1s0f0"));
 	/* x2 at 32 GT/s, 128b/130b: 63 Gb/s */
 	EXPECT(f && strstr(f->message, "about 63 Gb/s"));
+	/* what it forgoes: the other half's x4 link, 126 Gb/s */
+	EXPECT(f && strstr(f->message, "it forgoes roceP2p1s0f0's PCIe link, "
+			   "about 126 Gb/s"));
 	EXPECT(f && !strcmp(f->fix, "add roceP2p1s0f0:1 to NCCL_IB_HCA"));
 	/* Only the selected device is judged: its PCIe, not the other
 	 * half's MTU. */
