@@ -545,31 +545,41 @@ out:
 	return ret;
 }
 
-static int import_file(const char *path, const struct sim_deploy *user,
-		       struct sim_mset *set)
+int sim_import_buf(const char *path, const char *buf, size_t len,
+		   const struct sim_deploy *user, struct sim_mset *set)
 {
-	char *buf = NULL;
-	size_t len = 0, first;
+	size_t first = skip_space(buf, 0, len);
 	int n0 = set->n, ret;
 
-	ret = read_all(path, &buf, &len);
-	if (ret)
-		return ret;
-	first = skip_space(buf, 0, len);
 	if (first == len) {
 		BM_ERR("%s: empty file", path);
-		ret = -EINVAL;
-	} else if (buf[first] == '{' || buf[first] == '[') {
+		return -EINVAL;
+	}
+	if (buf[first] == '{' || buf[first] == '[') {
 		ret = import_json(path, buf, len, user, set);
 	} else {
 		if (user && user->set)
 			BM_WARN("%s: --deploy does not apply to CSV rows (they "
 				"say their deployment)", path);
-		ret = sim_read_csv(path, set);
+		ret = sim_read_csv(path, buf, len, set);
 	}
-	free(buf);
 	if (!ret && set->n > n0)
 		set->files++;
+	return ret;
+}
+
+static int import_file(const char *path, const struct sim_deploy *user,
+		       struct sim_mset *set)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = read_all(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = sim_import_buf(path, buf, len, user, set);
+	free(buf);
 	return ret;
 }
 

@@ -129,6 +129,10 @@ const char *sim_import_help(void);
  * 0, or -EINVAL/-ENOENT/-ENOMEM (message printed). */
 int sim_import_path(const char *path, const struct sim_deploy *user,
 		    struct sim_mset *set);
+/* The same for a file's content already in memory (buf, len bytes); path
+ * names it in messages and rows (and locates a latency file's sidecar). */
+int sim_import_buf(const char *path, const char *buf, size_t len,
+		   const struct sim_deploy *user, struct sim_mset *set);
 void sim_mset_free(struct sim_mset *set);
 
 
@@ -157,7 +161,9 @@ int sim_deploy_resolve(const struct sim_deploy *rec,
 /* The length columns of r from output tokens per request. */
 void sim_mrow_set_out(struct sim_mrow *r, double out_tokens);
 
-int sim_read_csv(const char *path, struct sim_mset *set);
+/* A netroof CSV's text (len bytes; path for messages). */
+int sim_read_csv(const char *path, const char *text, size_t len,
+		 struct sim_mset *set);
 /* One JSON value of a file: detect the schema, append its rows. record:
  * 1-based value number in a JSON Lines file, 0 when the file has one. */
 int sim_read_json(const char *path, json_t *root, int record,

@@ -205,7 +205,8 @@ lacks:
 	return -EINVAL;
 }
 
-int sim_read_csv(const char *path, struct sim_mset *set)
+int sim_read_csv(const char *path, const char *text, size_t len,
+		 struct sim_mset *set)
 {
 	char *buf = NULL, *f[CSV_FIELDS_MAX], *names[CSV_FIELDS_MAX];
 	char *hdr = NULL;
@@ -214,10 +215,11 @@ int sim_read_csv(const char *path, struct sim_mset *set)
 	size_t cap = 0;
 	FILE *fp;
 
-	fp = fopen(path, "r");
+	fp = fmemopen((void *)text, len, "r");
 	if (!fp) {
-		BM_ERR("%s: %s", path, strerror(errno));
-		return -ENOENT;
+		ret = -errno;
+		BM_ERR("%s: %s", path, strerror(-ret));
+		return ret;
 	}
 	while (getline(&buf, &cap, fp) > 0) {
 		char *s = trim(buf);

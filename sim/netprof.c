@@ -259,29 +259,17 @@ static int load_curves(json_t *root, const char *path, const char *name,
 	return 0;
 }
 
-int sim_netprof_load_builtin(const char *datadir, const char *name,
-			     struct sim_netprof *p)
+int sim_netprof_from_json(json_t *root, const char *path, const char *name,
+			  struct sim_netprof *p)
 {
-	char path[1200];
-	json_error_t jerr;
-	json_t *root, *v;
 	enum sim_kind kind = SIM_KIND_FITTED;
+	json_t *v;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (strchr(name, '/') || !*name) {
-		BM_ERR("unknown network profile '%s' (built-in: roce, socket, "
-		       "roce-fitted, socket-fitted, roce-oneshot; measured "
-		       "files go to --net)", name);
+	if (!json_is_object(root)) {
+		BM_ERR("%s: not a JSON object", path);
 		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/profiles/net-%s.json", datadir, name);
-	root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		BM_ERR("network profile '%s': %s (built-in: roce, socket, "
-		       "roce-fitted, socket-fitted, roce-oneshot)", name,
-		       jerr.text);
-		return jerr.line < 0 ? -EINVAL : -EINVAL;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	v = json_object_get(root, "about");
@@ -291,8 +279,7 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 	if (!json_is_string(v) || (strcmp(json_string_value(v), "ib") &&
 				   strcmp(json_string_value(v), "socket"))) {
 		BM_ERR("%s: \"transport\" must be \"ib\" or \"socket\"", path);
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	p->tr = strcmp(json_string_value(v), "ib") ? SIM_TR_SOCKET : SIM_TR_IB;
 	p->whatif = json_is_true(json_object_get(root, "whatif"));
@@ -309,8 +296,7 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 		if (json_is_string(v) &&
 		    sim_kind_parse(json_string_value(v), &kind)) {
 			BM_ERR("%s: bad \"curve_kind\"", path);
-			ret = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 		ret = load_curves(root, path, name, p, kind);
 		if (!ret && json_object_get(root, "p2p_one_way_us")) {
@@ -324,7 +310,33 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 		BM_ERR("%s: \"kind\" must be \"link\" or \"curves\"", path);
 		ret = -EINVAL;
 	}
-out:
+	return ret;
+}
+
+int sim_netprof_load_builtin(const char *datadir, const char *name,
+			     struct sim_netprof *p)
+{
+	char path[1200];
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (strchr(name, '/') || !*name) {
+		BM_ERR("unknown network profile '%s' (built-in: roce, socket, "
+		       "roce-fitted, socket-fitted, roce-oneshot; measured "
+		       "files go to --net)", name);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/profiles/net-%s.json", datadir, name);
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		BM_ERR("network profile '%s': %s (built-in: roce, socket, "
+		       "roce-fitted, socket-fitted, roce-oneshot)", name,
+		       jerr.text);
+		return -EINVAL;
+	}
+	ret = sim_netprof_from_json(root, path, name, p);
 	json_decref(root);
 	return ret;
 }
@@ -577,11 +589,33 @@ static int merge_curve_rows(struct sim_netprof *p, const char *path,
 	return 0;
 }
 
+int sim_netprof_merge_json(struct sim_netprof *p, const char *path,
+			   json_t *root)
+{
+	json_t *rows = json_object_get(root, "results");
+	const char *tool;
+
+	tool = json_string_value(json_object_get(json_object_get(root, "meta"),
+						 "tool"));
+	if (!tool || !json_is_array(rows)) {
+		BM_ERR("--net %s: no \"results\" array or no meta.tool: not "
+		       "an ib_lat, nccl_coll or moe_alltoall -J document",
+		       path);
+		return -EINVAL;
+	}
+	if (!strcmp(tool, "ib_lat"))
+		return merge_ib_lat(p, path, rows);
+	if (!strcmp(tool, "nccl_coll") || !strcmp(tool, "moe_alltoall"))
+		return merge_curve_rows(p, path, root, rows, tool);
+	BM_ERR("--net %s: written by '%s'; sim reads ib_lat, nccl_coll and "
+	       "moe_alltoall documents", path, tool);
+	return -EINVAL;
+}
+
 int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
 {
 	json_error_t jerr;
-	json_t *root, *rows;
-	const char *tool;
+	json_t *root;
 	int ret;
 
 	root = json_load_file(path, 0, &jerr);
@@ -589,24 +623,7 @@ int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
 		BM_ERR("--net %s: %s", path, jerr.text);
 		return jerr.line < 0 ? -ENOENT : -EINVAL;
 	}
-	tool = json_string_value(json_object_get(json_object_get(root, "meta"),
-						 "tool"));
-	rows = json_object_get(root, "results");
-	if (!tool || !json_is_array(rows)) {
-		BM_ERR("--net %s: no \"results\" array or no meta.tool: not "
-		       "an ib_lat, nccl_coll or moe_alltoall -J document",
-		       path);
-		ret = -EINVAL;
-	} else if (!strcmp(tool, "ib_lat")) {
-		ret = merge_ib_lat(p, path, rows);
-	} else if (!strcmp(tool, "nccl_coll") ||
-		   !strcmp(tool, "moe_alltoall")) {
-		ret = merge_curve_rows(p, path, root, rows, tool);
-	} else {
-		BM_ERR("--net %s: written by '%s'; sim reads ib_lat, "
-		       "nccl_coll and moe_alltoall documents", path, tool);
-		ret = -EINVAL;
-	}
+	ret = sim_netprof_merge_json(p, path, root);
 	json_decref(root);
 	return ret;
 }
