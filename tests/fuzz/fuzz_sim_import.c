@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim's measured rows (sim validate --measured, sim import): a netroof
+ * CSV, vllm bench latency (with its .pytorch.json sidecar), vllm bench
+ * serve (one object or JSON Lines), llama-benchy JSON, told apart by
+ * content (sim_import_buf), with an optional --deploy.
+ *   input: [ "deploy: K=V ...\n" ] FILE [ "\0" SIDECAR ]
+ *     the first line, when it starts "deploy: ", is --deploy's text
+ *     (sim_deploy_parse); a NUL byte splits the file from the latency
+ *     file's sidecar, written beside it as NAME.pytorch.json
+ * Invariants: the import ends in 0 or -EINVAL; an accepted file gives at
+ * least one row and every row is something validate can predict: a
+ * model, a mode, 1..64 nodes, a known transport that is "none" exactly for
+ * mode single, 0..16 draft tokens, a context >= 0, an output length class
+ * or >= 1 output tokens, a finite tok/s > 0, where it came from; the row
+ * turns into its CSV columns.
+ */
+#include <errno.h>
+#include <math.h>
+#include <sys/stat.h>
+
+#include "fuzz.h"
+#include "import.h"
+
+static char dir[64], path[128], side[128];
+static bool side_there;
+
+static void cleanup(void)
+{
+	unlink(side);
+	rmdir(dir);
+}
+
+static void init(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/netroof-fuzz-import.XXXXXX",
+		 t && *t && strlen(t) < 20 ? t : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	snprintf(side, sizeof(side), "%s/run.pytorch.json", dir);
+	atexit(cleanup);
+}
+
+static void put_side(const uint8_t *p, size_t n)
+{
+	FILE *f;
+
+	if (!p) {
+		if (side_there)
+			unlink(side);
+		side_there = false;
+		return;
+	}
+	f = fopen(side, "w");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
+		abort();
+	side_there = true;
+}
+
+static bool known_transport(const char *t)
+{
+	return !strcmp(t, "roce") || !strcmp(t, "socket") ||
+	       !strcmp(t, "roce-oneshot") || !strcmp(t, "none");
+}
+
+static void check_row(const struct sim_mrow *r)
+{
+	json_t *o;
+
+	FUZZ_CHECK(r->model[0]);
+	FUZZ_CHECK(r->mode < SIM_MODE_NR);
+	FUZZ_CHECK(r->nodes >= 1 && r->nodes <= 64);
+	FUZZ_CHECK((r->mode == SIM_SINGLE) == (r->nodes == 1));
+	FUZZ_CHECK(known_transport(r->transport));
+	FUZZ_CHECK((r->mode == SIM_SINGLE) == !strcmp(r->transport, "none"));
+	FUZZ_CHECK(r->spec_tokens >= 0 && r->spec_tokens <= 16);
+	FUZZ_FINITE_GE(r->ctx, 0);
+	FUZZ_CHECK(isfinite(r->out_tokens));
+	FUZZ_CHECK(r->out_tokens == 0 ? r->length < SIM_LEN_NR :
+		   r->out_tokens >= 1);
+	FUZZ_CHECK(r->length_txt[0]);
+	FUZZ_CHECK(isfinite(r->tok_s) && r->tok_s > 0);
+	FUZZ_CHECK(r->source[0] && r->where[0]);
+	FUZZ_CHECK(!r->extra || json_is_object(r->extra));
+	o = sim_mrow_json(r, NULL);
+	FUZZ_CHECK(json_is_object(o) &&
+		   json_real_value(json_object_get(o, "tok_s")) == r->tok_s);
+	json_decref(o);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *file = data, *nul, *nl;
+	struct sim_deploy user, *up = NULL;
+	struct sim_mset set = { 0 };
+	size_t n = size;
+	char *text;
+	int i, ret;
+
+	if (size > 1 << 16)
+		return 0;
+	if (!dir[0])
+		init();
+	if (n > 8 && !memcmp(file, "deploy: ", 8)) {
+		nl = memchr(file, '\n', n);
+		if (!nl)
+			return 0;
+		text = fuzz_str(file + 8, (size_t)(nl - file) - 8);
+		ret = sim_deploy_parse(text, &user);
+		free(text);
+		if (ret)
+			return 0;
+		up = &user;
+		n -= (size_t)(nl + 1 - file);
+		file = nl + 1;
+	}
+	nul = memchr(file, '\0', n);
+	put_side(nul ? nul + 1 : NULL, nul ? n - (size_t)(nul + 1 - file) : 0);
+	if (nul)
+		n = (size_t)(nul - file);
+	ret = sim_import_buf(path, (const char *)file, n, up, &set);
+	FUZZ_CHECK(ret == 0 || ret == -EINVAL);
+	if (!ret) {
+		FUZZ_CHECK(set.n >= 1 && set.files == 1);
+		for (i = 0; i < set.n; i++)
+			check_row(&set.rows[i]);
+	}
+	sim_mset_free(&set);
+	return 0;
+}
