@@ -220,11 +220,56 @@ int sim_hw_load(const char *datadir, const char *name, struct sim_hw *hw)
 	return ret;
 }
 
+/* What a step adds can only be >= 0, and the efficiencies and the
+ * acceptance rate are fractions: a profile outside that predicts negative,
+ * infinite or NaN tok/s, so it is refused, naming the parameter. */
+static int hw_check(const struct sim_hw *hw, const char *path)
+{
+	const struct {
+		const char *key;
+		double v, hi;
+	} p[] = {
+		{ "eff_int4", hw->eff_int4, 1 },
+		{ "eff_bf16", hw->eff_bf16, 1 },
+		{ "kernel_us", hw->kernel_us, INFINITY },
+		{ "host_step_ms", hw->host_step_ms, INFINITY },
+		{ "dispatch_step_ms", hw->dispatch_step_ms, INFINITY },
+		{ "pp_stage_host_ms", hw->pp_stage_host_ms, INFINITY },
+		{ "request_fixed_ms.single", hw->request_fixed_ms[SIM_SINGLE],
+		  INFINITY },
+		{ "request_fixed_ms.pp", hw->request_fixed_ms[SIM_PP],
+		  INFINITY },
+		{ "request_fixed_ms.tp", hw->request_fixed_ms[SIM_TP],
+		  INFINITY },
+		{ "request_fixed_ms.ep", hw->request_fixed_ms[SIM_EP],
+		  INFINITY },
+		{ "output_tokens.short", hw->out_tokens[SIM_LEN_SHORT],
+		  INFINITY },
+		{ "output_tokens.medium", hw->out_tokens[SIM_LEN_MEDIUM],
+		  INFINITY },
+		{ "output_tokens.long", hw->out_tokens[SIM_LEN_LONG],
+		  INFINITY },
+		{ "eagle3.draft_mlp_mult", hw->draft_mlp_mult, INFINITY },
+		{ "eagle3.host_ms", hw->draft_host_ms, INFINITY },
+		{ "eagle3.accept", hw->accept, 1 },
+		{ "ep_rendezvous", hw->ep_rendezvous, INFINITY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		if (p[i].v >= 0 && p[i].v <= p[i].hi)
+			continue;
+		BM_ERR("%s: \"%s\" = %g: must be %s", path, p[i].key, p[i].v,
+		       p[i].hi == 1 ? "in [0, 1]" : ">= 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sim_hw_from_json(json_t *root, const char *path, const char *name,
 		     struct sim_hw *hw)
 {
 	json_t *o;
-	double v;
 	int ret = 0, i;
 
 	memset(hw, 0, sizeof(*hw));
@@ -245,11 +290,9 @@ int sim_hw_from_json(json_t *root, const char *path, const char *name,
 	for (i = 0; i < SIM_LEN_NR && !ret; i++)
 		ret |= pval(o, path, length_names[i], &hw->out_tokens[i]);
 	o = json_object_get(root, "eagle3");
-	ret |= pval(o, path, "draft_layers", &v);
-	hw->draft_layers = (int)v;
+	ret |= sim_param_int(o, path, "draft_layers", 0, &hw->draft_layers);
 	ret |= pval(o, path, "draft_mlp_mult", &hw->draft_mlp_mult);
-	ret |= pval(o, path, "draft_vocab", &v);
-	hw->draft_vocab = (int)v;
+	ret |= sim_param_int(o, path, "draft_vocab", 0, &hw->draft_vocab);
 	ret |= pval(o, path, "host_ms", &hw->draft_host_ms);
 	ret |= pval(o, path, "accept", &hw->accept);
 	ret |= pval(root, path, "ep_rendezvous", &hw->ep_rendezvous);
@@ -266,6 +309,8 @@ int sim_hw_from_json(json_t *root, const char *path, const char *name,
 		       path);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		ret = hw_check(hw, path);
 	return ret ? -EINVAL : 0;
 }
 
@@ -301,10 +346,13 @@ static int load_colls(json_t *arr, const char *path, const char *what,
 		v = json_object_get(e, "what");
 		snprintf(c[n].what, sizeof(c[n].what), "%s",
 			 json_is_string(v) ? json_string_value(v) : "");
-		if (c[n].bytes_fixed + c[n].hidden_x + c[n].vocab_x +
+		if (c[n].bytes_fixed < 0 || c[n].hidden_x < 0 ||
+		    c[n].vocab_x < 0 || c[n].moe_hidden_x < 0 ||
+		    c[n].bytes_fixed + c[n].hidden_x + c[n].vocab_x +
 		    c[n].moe_hidden_x <= 0) {
 			BM_ERR("%s: %s[%zu]: no size (bytes, hidden_x, vocab_x "
-			       "or moe_hidden_x)", path, what, i);
+			       "or moe_hidden_x, none negative)", path, what,
+			       i);
 			return -EINVAL;
 		}
 		n++;
@@ -318,7 +366,6 @@ int sim_sched_load(const char *datadir, const char *model_type,
 {
 	char path[1200];
 	json_t *root, *a;
-	double v;
 	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -334,13 +381,17 @@ int sim_sched_load(const char *datadir, const char *model_type,
 		json_decref(root);
 		return -EINVAL;
 	}
-	ret |= pval(a, path, "kernels_per_layer", &v);
-	s->kernels_per_layer = (int)v;
-	ret |= pval(a, path, "kernels_per_step", &v);
-	s->kernels_per_step = (int)v;
+	ret |= sim_param_int(a, path, "kernels_per_layer", 0,
+			     &s->kernels_per_layer);
+	ret |= sim_param_int(a, path, "kernels_per_step", 0,
+			     &s->kernels_per_step);
 	ret |= pval(a, path, "pp_hop_hidden_x", &s->pp_hop_hidden_x);
-	ret |= pval(a, path, "pp_hop_messages", &v);
-	s->pp_hop_messages = (int)v;
+	ret |= sim_param_int(a, path, "pp_hop_messages", 0,
+			     &s->pp_hop_messages);
+	if (!ret && !(s->pp_hop_hidden_x >= 0)) {
+		BM_ERR("%s: \"pp_hop_hidden_x\" must be >= 0", path);
+		ret = -EINVAL;
+	}
 	if (!ret)
 		ret = load_colls(json_object_get(a, "tp_per_layer"), path,
 				 "tp_per_layer", s->layer, &s->n_layer);
