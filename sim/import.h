@@ -158,6 +158,13 @@ int sim_deploy_set(struct sim_deploy *d, const char *key, const char *val,
  * model, mode, nodes, transport, spec, ctx and length. */
 int sim_deploy_resolve(const struct sim_deploy *rec,
 		       const struct sim_deploy *user, struct sim_mrow *r);
+/* The most context or output tokens a row may say (sim_query_check's
+ * bound on the context). */
+#define SIM_TOKENS_MAX 1e8
+/* Whether a finished row is one validate can predict: ctx in 0..1e8,
+ * output tokens 0 (the length class) or 1..1e8, tok/s finite and > 0.
+ * 0, or -EINVAL (message starts with r->where). */
+int sim_mrow_check(const struct sim_mrow *r);
 /* The length columns of r from output tokens per request. */
 void sim_mrow_set_out(struct sim_mrow *r, double out_tokens);
 
