@@ -478,7 +478,7 @@ static int tr_of(const char *s, enum sim_transport *t)
 static int merge_curve_rows(struct sim_netprof *p, const char *path,
 			    json_t *root, json_t *rows, const char *tool)
 {
-	json_t *meta = json_object_get(root, "meta"), *params, *row;
+	json_t *meta = json_object_get(root, "meta"), *params, *row, *v;
 	struct sim_op_curve fresh[SIM_OP_NR];
 	const char *tw = json_string_value(json_object_get(meta, "transport"));
 	enum sim_transport t;
@@ -487,11 +487,15 @@ static int merge_curve_rows(struct sim_netprof *p, const char *path,
 	bool ok, moe = !strcmp(tool, "moe_alltoall");
 	size_t r;
 
-	nranks = (int)num(json_object_get(meta, "nranks"), &ok);
-	if (!ok || nranks < 1) {
-		BM_ERR("%s: %s document without meta.nranks", path, tool);
+	/* the tools write an integer, at most the bootstrap's 65535 */
+	v = json_object_get(meta, "nranks");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 65535) {
+		BM_ERR("%s: %s document without meta.nranks (an integer "
+		       "1..65535)", path, tool);
 		return -EINVAL;
 	}
+	nranks = (int)json_integer_value(v);
 	if (nranks < 2) {
 		BM_ERR("%s: measured on one rank: no collective crossed a "
 		       "network (transport '%s'); measure with 2 or more ranks "

@@ -470,6 +470,26 @@ static void test_bad_hw(void)
 	}
 }
 
+/* A --net document fuzzing found (tests/fuzz/corpus/sim_net_merge/
+ * regress-nranks-9e18): meta.nranks 9.1e18 was cast to int. */
+static void test_bad_net_doc(void)
+{
+	struct sim_netprof p;
+	json_t *doc;
+
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket", &p), 0);
+	doc = json_pack("{s:{s:s, s:s, s:f}, s:[{s:s, s:i, s:f}]}", "meta",
+			"tool", "nccl_coll", "transport", "socket", "nranks",
+			9.1e18, "results", "op", "allreduce", "size", 8,
+			"oop_lat_us_p50", 50.0);
+	EXPECT_EQ(sim_netprof_merge_json(&p, "doc.json", doc), -EINVAL);
+	EXPECT(strstr(bm_log_last_error(), "an integer 1..65535") != NULL);
+	json_object_set_new(json_object_get(doc, "meta"), "nranks",
+			    json_integer(2));
+	EXPECT_EQ(sim_netprof_merge_json(&p, "doc.json", doc), 0);
+	json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
 	const char *srcdir = argc > 1 ? argv[1] : ".";
@@ -487,6 +507,7 @@ int main(int argc, char **argv)
 	test_netprof(tmpdir);
 	test_bad_configs(srcdir);
 	test_bad_hw();
+	test_bad_net_doc();
 	sim_test_cleanup(tmpdir);
 	return TEST_DONE();
 }
