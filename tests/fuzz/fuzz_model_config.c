@@ -153,18 +153,26 @@ static void check_coll(const char *path, const struct bm_hf *hf, bool hf_ok)
 
 	if (coll_model_load(path, &m, NULL, 0))
 		return;
-	FUZZ_CHECK(m.hidden_size >= 1 && m.num_hidden_layers >= 1 &&
-		   m.vocab_size >= 0 && m.model_type[0]);
+	FUZZ_CHECK(m.hidden_size >= 1 && m.hidden_size <= HF_MAX &&
+		   m.num_hidden_layers >= 1 && m.num_hidden_layers <= HF_MAX &&
+		   m.vocab_size >= 0 && m.vocab_size <= HF_MAX);
 	if (hf_ok) {
 		FUZZ_CHECK(m.hidden_size == hf->geom.hidden);
 		FUZZ_CHECK(m.num_hidden_layers == hf->geom.layers);
 		FUZZ_CHECK(m.vocab_size == hf->geom.vocab);
-		FUZZ_CHECK(!strcmp(m.model_type, hf->geom.model_type));
+		/* "" is no model_type to hfconfig (architectures[0] then),
+		 * a name to nccl_coll */
+		FUZZ_CHECK(!hf->geom.has_model_type ||
+			   !strcmp(m.model_type, hf->geom.model_type));
 	}
 	for (i = 0; i < 2; i++) {
 		for (t = 0; t < 3; t++) {
 			n = coll_decode_items(&m, modes[i], tps[t], items, 16);
 			FUZZ_CHECK(n >= 1 && n <= 16);
+			/* tp: the first two are per layer, pp: per hop */
+			FUZZ_CHECK(i ? items[0].per_token == 2 :
+				   items[0].per_token == m.num_hidden_layers &&
+				   items[1].per_token == m.num_hidden_layers);
 			for (j = 0; j < n; j++) {
 				FUZZ_CHECK(items[j].size > 0 &&
 					   items[j].per_token >= 1);

@@ -81,7 +81,9 @@ static void check_row(const struct sim_mrow *r)
 	FUZZ_CHECK(isfinite(r->out_tokens));
 	FUZZ_CHECK(r->out_tokens == 0 ? r->length < SIM_LEN_NR :
 		   r->out_tokens >= 1);
-	FUZZ_CHECK(r->length_txt[0]);
+	/* the class's name, or the tokens (0 tokens is no class) */
+	FUZZ_CHECK(r->out_tokens > 0 ||
+		   !strcmp(r->length_txt, sim_length_name(r->length)));
 	FUZZ_CHECK(isfinite(r->tok_s) && r->tok_s > 0);
 	FUZZ_CHECK(r->source[0] && r->where[0]);
 	FUZZ_CHECK(!r->extra || json_is_object(r->extra));
