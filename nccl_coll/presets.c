@@ -19,6 +19,8 @@
 #include "config.h"
 #include "coll.h"
 
+/* A size field, 1..1e8 (hfconfig's cap): beyond it the byte counts below
+ * wrap and the layer count does not fit the int it becomes. */
 static int get_long(json_t *cfg, const char *key, long *v)
 {
 	json_t *j = json_object_get(cfg, key);
@@ -26,12 +28,13 @@ static int get_long(json_t *cfg, const char *key, long *v)
 	if (!json_is_integer(j))
 		return -EINVAL;
 	*v = (long)json_integer_value(j);
-	return *v > 0 ? 0 : -EINVAL;
+	return *v > 0 && *v <= 100000000 ? 0 : -EINVAL;
 }
 
 int coll_model_from_json(json_t *cfg, const char *name, struct coll_model *m)
 {
 	struct coll_model x = { 0 };
+	json_t *v;
 	const char *mt = json_string_value(json_object_get(cfg, "model_type"));
 	const char *qk = json_string_value(json_object_get(cfg,
 							   "qk_norm_type"));
@@ -41,8 +44,11 @@ int coll_model_from_json(json_t *cfg, const char *name, struct coll_model *m)
 	if (get_long(cfg, "hidden_size", &x.hidden_size) ||
 	    get_long(cfg, "num_hidden_layers", &x.num_hidden_layers))
 		return -EINVAL;
-	if (get_long(cfg, "vocab_size", &x.vocab_size))
-		x.vocab_size = 0;
+	v = json_object_get(cfg, "vocab_size");
+	if (!v || json_is_null(v))
+		x.vocab_size = 0;	/* no logits all-gather */
+	else if (get_long(cfg, "vocab_size", &x.vocab_size))
+		return -EINVAL;
 	snprintf(x.name, sizeof(x.name), "%s", name ? name : mt);
 	snprintf(x.model_type, sizeof(x.model_type), "%s", mt);
 	/* MiniMax-M2 normalises q and k across all heads, so under TP the
@@ -98,7 +104,8 @@ int coll_model_load(const char *name, struct coll_model *m_p, char *path,
 	json_decref(cfg);
 	if (ret) {
 		fprintf(stderr, "nccl_coll: %s: needs model_type, hidden_size "
-			"and num_hidden_layers\n", buf);
+			"and num_hidden_layers (and vocab_size, when given) "
+			"in 1..1e8\n", buf);
 		return ret;
 	}
 	if (path)

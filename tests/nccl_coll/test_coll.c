@@ -179,6 +179,23 @@ static void test_presets(void)
 		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
 		json_decref(j);
 	}
+	{
+		/* fuzz_model_config: past 1e8 the byte counts wrapped (vocab
+		 * 2^63-1: a 0-byte logits all-gather) and 2^32+1 layers
+		 * became 1 */
+		json_t *j = json_pack("{s:s, s:i, s:i, s:I}", "model_type",
+				      "x", "hidden_size", 10,
+				      "num_hidden_layers", 2, "vocab_size",
+				      (json_int_t)INT64_MAX);
+
+		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		json_object_set_new(j, "vocab_size", json_integer(4096));
+		EXPECT_EQ(coll_model_from_json(j, "x", &m), 0);
+		json_object_set_new(j, "num_hidden_layers",
+				    json_integer(4294967297LL));
+		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		json_decref(j);
+	}
 }
 
 static void test_parse_log(void)
