@@ -7,7 +7,9 @@
  *     [0] bit 0: trace (else matrix)   [1] EP ranks 1..16
  *     [2] experts 1..64                [3] top-k 1..min(8, experts)
  *     [4] tokens per step 1..64
- * Invariants: loading ends in 0 or -EINVAL; a step is routed or refused
+ * Invariants: loading ends in 0 or -EINVAL; what it kept is a matrix of
+ * shares whose rows sum to 1, or a trace of ids in range whose weights sum
+ * to 1 per line; a step is routed or refused
  * with -EINVAL (a matrix row asking a rank for more distinct experts than
  * it holds); a routed step has ids in 0..E-1, distinct within a token,
  * finite weights >= 0 summing to 1 per token, exactly tokens x top-k
@@ -17,7 +19,43 @@
 #include <math.h>
 
 #include "fuzz.h"
+#include "gen.h"	/* the parsed tables, to check them */
 #include "routing.h"
+
+/* What the loader kept: a matrix's rows are shares summing to 1; a
+ * trace's ids are in range and its weights (when given) sum to 1. */
+static void check_tables(const struct a2a_gen *g)
+{
+	const struct a2a_gen_cfg *c = &g->cfg;
+	size_t i, j;
+	double sum;
+
+	if (c->kind == A2A_GEN_MATRIX) {
+		for (i = 0; i < (size_t)c->nranks; i++) {
+			sum = 0;
+			for (j = 0; j < (size_t)c->nranks; j++) {
+				double v = g->share[i * c->nranks + j];
+
+				FUZZ_CHECK(isfinite(v) && v >= 0);
+				sum += v;
+			}
+			FUZZ_CHECK(fabs(sum - 1) < 1e-9);
+		}
+		return;
+	}
+	FUZZ_CHECK(g->trace_rows >= 1);
+	for (i = 0; i < g->trace_rows; i++) {
+		sum = 0;
+		for (j = 0; j < (size_t)c->topk; j++) {
+			FUZZ_CHECK(g->trace_ids[i * c->topk + j] >= 0 &&
+				   g->trace_ids[i * c->topk + j] <
+				   c->n_experts);
+			if (g->trace_w)
+				sum += g->trace_w[i * c->topk + j];
+		}
+		FUZZ_CHECK(!g->trace_w || fabs(sum - 1) < 1e-5);
+	}
+}
 
 static void check_route(const struct a2a_route *r, int E, int n)
 {
@@ -70,6 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ret == 0 || ret == -EINVAL);
 	if (ret)
 		return 0;
+	check_tables(g);
 	if (a2a_route_alloc(&a, ntok, cfg.topk) ||
 	    a2a_route_alloc(&b, ntok, cfg.topk))
 		abort();
