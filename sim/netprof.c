@@ -176,6 +176,7 @@ static int pick(json_t *v, const char *const *names, int n, int *out)
 static int load_link(json_t *root, const char *path, struct sim_link *l)
 {
 	json_t *nc = json_object_get(root, "nccl");
+	json_int_t ch;
 	int ret = 0, g, c;
 
 	ret |= sim_param_read(root, path, "one_way_us", SIM_KIND_PUBLISHED,
@@ -200,12 +201,12 @@ static int load_link(json_t *root, const char *path, struct sim_link *l)
 		return -EINVAL;
 	}
 	l->nccl_bw_gbs = json_number_value(json_object_get(nc, "bw_gbs"));
-	l->channels = (int)json_integer_value(json_object_get(nc, "channels"));
+	ch = json_integer_value(json_object_get(nc, "channels"));
+	l->channels = ch >= 1 && ch <= 64 ? (int)ch : 0;  /* 2^32+1 is not 1 */
 	l->ll128 = json_is_true(json_object_get(nc, "ll128"));
 	l->gpu = g;
 	l->cpu = c;
-	if (!(l->bw_gbs.v > 0) || !(l->nccl_bw_gbs > 0) || l->channels < 1 ||
-	    l->channels > 64) {
+	if (!(l->bw_gbs.v > 0) || !(l->nccl_bw_gbs > 0) || !l->channels) {
 		BM_ERR("%s: bandwidths must be > 0 and channels 1..64", path);
 		return -EINVAL;
 	}

@@ -471,7 +471,8 @@ static void test_bad_hw(void)
 }
 
 /* A --net document fuzzing found (tests/fuzz/corpus/sim_net_merge/
- * regress-nranks-9e18): meta.nranks 9.1e18 was cast to int. */
+ * regress-nranks-9e18): meta.nranks 9.1e18 was cast to int; and a
+ * profile's channel count read the same way. */
 static void test_bad_net_doc(void)
 {
 	struct sim_netprof p;
@@ -488,6 +489,24 @@ static void test_bad_net_doc(void)
 			    json_integer(2));
 	EXPECT_EQ(sim_netprof_merge_json(&p, "doc.json", doc), 0);
 	json_decref(doc);
+
+	/* a link profile's channels 2^32+1 were cast to int: 1 */
+	{
+		char path[1200];
+		json_error_t err;
+		json_t *root;
+
+		snprintf(path, sizeof(path), "%s/profiles/net-roce.json",
+			 ctx.datadir);
+		root = json_load_file(path, 0, &err);
+		EXPECT(root != NULL);
+		EXPECT_EQ(sim_netprof_from_json(root, path, "roce", &p), 0);
+		json_object_set_new(json_object_get(root, "nccl"), "channels",
+				    json_integer(4294967297LL));
+		EXPECT_EQ(sim_netprof_from_json(root, path, "roce", &p),
+			  -EINVAL);
+		json_decref(root);
+	}
 }
 
 int main(int argc, char **argv)
