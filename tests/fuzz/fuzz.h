@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -90,6 +92,17 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
 		off += (size_t)n;
 	}
 	return path;
+}
+
+/* The input as one JSON value; NULL when it is not one, or past 64 KiB
+ * (no profile or document is that big). */
+static inline json_t *fuzz_json(const uint8_t *data, size_t size)
+{
+	json_error_t jerr;
+
+	if (size > 1 << 16)
+		return NULL;
+	return json_loadb((const char *)data, size, 0, &jerr);
 }
 
 /* A finite number >= lo: what every accepted figure must be. */

@@ -84,16 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  .length = SIM_LEN_LONG, .out_tokens = 128, .accept = -1 },
 	};
 	struct sim_result r;
-	json_error_t jerr;
 	json_t *root;
 	size_t i, k;
 	int ret;
 
-	if (size > 1 << 16)
-		return 0;
 	if (!ctx)
 		init();
-	root = json_loadb((const char *)data, size, 0, &jerr);
+	root = fuzz_json(data, size);
 	if (!root)
 		return 0;
 	ret = sim_hw_from_json(root, "fuzz.json", "fuzz", &ctx->hw);

@@ -111,15 +111,12 @@ static void check_use(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_error_t jerr;
 	json_t *root;
 	int i, ret;
 
-	if (size > 1 << 16)
-		return 0;
 	if (!ctx)
 		init();
-	root = json_loadb((const char *)data, size, 0, &jerr);
+	root = fuzz_json(data, size);
 	if (!root)
 		return 0;
 	for (i = 0; i < NBASE; i++) {

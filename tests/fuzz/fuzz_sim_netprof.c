@@ -50,15 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const int ranks[] = { 2, 4, 8 };
 	static struct sim_netprof p;
 	struct sim_net_cost c;
-	json_error_t jerr;
 	json_t *root;
 	double s;
 	size_t r;
 	int op, ret;
 
-	if (size > 1 << 16)
-		return 0;
-	root = json_loadb((const char *)data, size, 0, &jerr);
+	root = fuzz_json(data, size);
 	if (!root)
 		return 0;
 	ret = sim_netprof_from_json(root, "net-fuzz.json", "fuzz", &p);
