@@ -96,7 +96,8 @@ int coll_model_load(const char *name, struct coll_model *m_p, char *path,
 		return -EINVAL;
 	}
 	slash = strrchr(buf, '/');
-	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : buf);
+	snprintf(base, sizeof(base), "%.*s", (int)sizeof(base) - 1,
+		 slash ? slash + 1 : buf);	/* a long name is cut */
 	l = strlen(base);
 	if (l > 5 && !strcmp(base + l - 5, ".json"))
 		base[l - 5] = '\0';
