@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bm_test.h"
 #include "config.h"
@@ -187,13 +188,21 @@ static void test_presets(void)
 				      "x", "hidden_size", 10,
 				      "num_hidden_layers", 2, "vocab_size",
 				      (json_int_t)INT64_MAX);
+		char path[] = "/tmp/test_coll_big.XXXXXX.json";
+		int fd = mkstemps(path, 5);
 
-		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		EXPECT(fd >= 0);
+		close(fd);
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
 		json_object_set_new(j, "vocab_size", json_integer(4096));
-		EXPECT_EQ(coll_model_from_json(j, "x", &m), 0);
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), 0);
 		json_object_set_new(j, "num_hidden_layers",
 				    json_integer(4294967297LL));
-		EXPECT_EQ(coll_model_from_json(j, "x", &m), -EINVAL);
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		unlink(path);
 		json_decref(j);
 	}
 }
