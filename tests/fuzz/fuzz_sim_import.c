@@ -17,47 +17,40 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <sys/stat.h>
 
 #include "fuzz.h"
 #include "import.h"
 
-static char dir[64], path[128], side[128];
-static bool side_there;
-
-static void cleanup(void)
-{
-	unlink(side);
-	rmdir(dir);
-}
-
-static void init(void)
+/*
+ * A sidecar needs a real file beside the main one: a directory made for
+ * this input and removed before returning (libFuzzer may end the process
+ * without running atexit handlers). Without one, the main file's name is
+ * in no directory, so no sidecar can be found.
+ */
+static int import(const uint8_t *file, size_t n, const uint8_t *sc,
+		  size_t sn, const struct sim_deploy *up, struct sim_mset *set)
 {
 	const char *t = getenv("TMPDIR");
+	char dir[96], path[128], side[128];
+	FILE *f;
+	int ret;
 
+	if (!sc)
+		return sim_import_buf("/nonexistent-fuzz-dir/run.json",
+				      (const char *)file, n, up, set);
 	snprintf(dir, sizeof(dir), "%s/netroof-fuzz-import.XXXXXX",
-		 t && *t && strlen(t) < 20 ? t : "/tmp");
+		 t && *t && strlen(t) < 40 ? t : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	snprintf(side, sizeof(side), "%s/run.pytorch.json", dir);
-	atexit(cleanup);
-}
-
-static void put_side(const uint8_t *p, size_t n)
-{
-	FILE *f;
-
-	if (!p) {
-		if (side_there)
-			unlink(side);
-		side_there = false;
-		return;
-	}
 	f = fopen(side, "w");
-	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
+	if (!f || fwrite(sc, 1, sn, f) != sn || fclose(f))
 		abort();
-	side_there = true;
+	ret = sim_import_buf(path, (const char *)file, n, up, set);
+	unlink(side);
+	rmdir(dir);
+	return ret;
 }
 
 static bool known_transport(const char *t)
@@ -104,8 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 16)
 		return 0;
-	if (!dir[0])
-		init();
 	if (n > 8 && !memcmp(file, "deploy: ", 8)) {
 		nl = memchr(file, '\n', n);
 		if (!nl)
@@ -120,10 +111,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		file = nl + 1;
 	}
 	nul = memchr(file, '\0', n);
-	put_side(nul ? nul + 1 : NULL, nul ? n - (size_t)(nul + 1 - file) : 0);
 	if (nul)
-		n = (size_t)(nul - file);
-	ret = sim_import_buf(path, (const char *)file, n, up, &set);
+		ret = import(file, (size_t)(nul - file), nul + 1,
+			     n - (size_t)(nul + 1 - file), up, &set);
+	else
+		ret = import(file, n, NULL, 0, up, &set);
 	FUZZ_CHECK(ret == 0 || ret == -EINVAL);
 	if (!ret) {
 		FUZZ_CHECK(set.n >= 1 && set.files == 1);
