@@ -271,8 +271,17 @@ static int load_geom(struct bm_hf *hf)
 		g->moe_inter = inter;
 	else
 		g->mlp_inter = inter;
-	if (!g->shared_inter && n_shared)
-		g->shared_inter = n_shared * g->moe_inter;
+	if (!g->shared_inter && n_shared) {
+		long long w = (long long)n_shared * g->moe_inter;
+
+		if (w > HF_INT_MAX) {
+			BM_ERR("%s: n_shared_experts %d x expert size %d out of "
+			       "range (..%d)", hf->path, n_shared,
+			       g->moe_inter, HF_INT_MAX);
+			return -EINVAL;
+		}
+		g->shared_inter = (int)w;
+	}
 	tie = json_object_get(hf->root, "tie_word_embeddings");
 	if (tie && !json_is_null(tie) && !json_is_boolean(tie)) {
 		BM_ERR("%s: field \"tie_word_embeddings\" must be a boolean, "
@@ -280,6 +289,15 @@ static int load_geom(struct bm_hf *hf)
 		return -EINVAL;
 	}
 	g->tied_embeddings = json_is_true(tie);
+	/* grouped-query attention: each KV head serves heads / kv_heads
+	 * query heads (transformers refuses a config where that is not
+	 * whole; sim divided by the 0 it gave) */
+	if (g->heads && (g->kv_heads > g->heads || g->heads % g->kv_heads)) {
+		BM_ERR("%s: num_key_value_heads %d does not divide "
+		       "num_attention_heads %d", hf->path, g->kv_heads,
+		       g->heads);
+		return -EINVAL;
+	}
 	if (g->experts && g->topk > g->experts) {
 		BM_ERR("%s: experts %d, top-k %d, expert size %d inconsistent "
 		       "(top-k above the expert count)", hf->path, g->experts,

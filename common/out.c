@@ -510,6 +510,56 @@ int bm_out_close(struct bm_out *o, const char *errmsg)
 	return ret;
 }
 
+struct bm_file {
+	struct bm_sink k;
+	FILE	      *m;	/* memory stream into k.mem */
+};
+
+int bm_file_open(const char *path, const char *what, struct bm_file **f_p)
+{
+	struct bm_file *f = calloc(1, sizeof(*f));
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = sink_open(&f->k, path, what);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	f->m = open_memstream(&f->k.mem, &f->k.memlen);
+	if (!f->m) {
+		sink_drop(&f->k);
+		free(f);
+		return -ENOMEM;
+	}
+	*f_p = f;
+	return 0;
+}
+
+FILE *bm_file_stream(struct bm_file *f)
+{
+	return f->m;
+}
+
+int bm_file_close(struct bm_file *f, bool commit)
+{
+	int ret = 0;
+
+	if (!f)
+		return 0;
+	if (fclose(f->m) && commit) {
+		BM_ERR("writing %s file '%s' failed: %s (no file left behind)",
+		       f->k.what, f->k.path, strerror(ENOMEM));
+		ret = -ENOMEM;
+	} else if (commit) {
+		ret = sink_commit(&f->k);
+	}
+	sink_drop(&f->k);	/* unlinks the .part unless it was renamed */
+	free(f);
+	return ret;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);

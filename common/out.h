@@ -74,6 +74,23 @@ int  bm_out_row(struct bm_out *o, json_t *row);
  * printed); tools must fold it into their exit status. */
 int bm_out_close(struct bm_out *o, const char *errmsg);
 
+/*
+ * A file that is not a run's document (sim's plot scripts and wide CSVs),
+ * written the same way: refused when the name exists, the content held in
+ * memory until bm_file_close(), then written to ".NAME.part" beside it,
+ * fsync'ed and renamed without replacing anything. A full disk or a write
+ * error leaves nothing behind; a file given up (commit false) neither.
+ */
+struct bm_file;
+/* what names the file in messages ("CSV", "plot script"). 0, or -EEXIST
+ * (the name exists, or another run writes it) / -errno, message printed. */
+int   bm_file_open(const char *path, const char *what, struct bm_file **f_p);
+/* Where to write (a memory stream; valid until bm_file_close). */
+FILE *bm_file_stream(struct bm_file *f);
+/* commit: write the file (0, or -errno with a message: -ENOSPC, -EIO,
+ * -EEXIST when the name appeared meanwhile); else drop it. Frees f. */
+int   bm_file_close(struct bm_file *f, bool commit);
+
 /* Canonical text of a flat params object: "key=value\n", keys sorted, for
  * the bootstrap's hello (bm_oob_cfg.params). Caller frees. */
 char *bm_params_text(json_t *params);

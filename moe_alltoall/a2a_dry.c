@@ -107,11 +107,17 @@ int a2a_routing_only(struct a2a_params *p, int argc, char **argv)
 	}
 	ret = 0;
 out:
-	if (out)
-		bm_out_close(out,
-			     ret ? (bm_log_last_error() ? bm_log_last_error()
-							: strerror(-ret))
-				 : NULL);
+	if (out) {
+		/* a results file not written (full disk) fails the run */
+		int cret = bm_out_close(out,
+					ret ? (bm_log_last_error()
+					       ? bm_log_last_error()
+					       : strerror(-ret))
+					    : NULL);
+
+		if (!ret)
+			ret = cret;
+	}
 	for (r = 0; routes && r < n; r++)
 		a2a_route_free(&routes[r]);
 	free(routes);

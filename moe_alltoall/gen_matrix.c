@@ -63,9 +63,10 @@ static int matrix_init(struct a2a_gen *g)
 			       g->cfg.path, lineno, n, n);
 			goto out;
 		}
-		if (sum <= 0) {
-			BM_ERR("%s:%d: row %d sums to 0", g->cfg.path, lineno,
-			       row);
+		/* 1e308 1e308 sums to inf: every share would be 0 */
+		if (sum <= 0 || isinf(sum)) {
+			BM_ERR("%s:%d: row %d sums to %g", g->cfg.path, lineno,
+			       row, sum);
 			goto out;
 		}
 		for (col = 0; col < n; col++)

@@ -99,16 +99,18 @@ static int trace_init(struct a2a_gen *g)
 			double sum = 0;
 
 			for (j = 0; j < k; j++) {
-				if (!(vals[k + j] >= 0)) {
-					BM_ERR("%s:%d: negative weight",
-					       g->cfg.path, lineno);
+				/* strtod reads "inf" and 1e999 as inf */
+				if (!(vals[k + j] >= 0) || isinf(vals[k + j])) {
+					BM_ERR("%s:%d: weight not a finite "
+					       "number >= 0", g->cfg.path,
+					       lineno);
 					goto out;
 				}
 				sum += vals[k + j];
 			}
-			if (sum <= 0) {
-				BM_ERR("%s:%d: weights sum to 0", g->cfg.path,
-				       lineno);
+			if (sum <= 0 || isinf(sum)) {
+				BM_ERR("%s:%d: weights sum to %g", g->cfg.path,
+				       lineno, sum);
 				goto out;
 			}
 			for (j = 0; j < k; j++)

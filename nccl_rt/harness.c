@@ -92,7 +92,7 @@ int nrt_harness_main(const struct nrt_tool *t, void *tool,
 {
 	struct nrt_harness h = { .t = t, .tool = tool, .com = com };
 	char *ptext = NULL;
-	int ret, code;
+	int ret, code, oret = 0;
 
 	o->tool = t->name;	/* for nrt_front's messages, and the hello */
 	if (nrt_front(o, &code))
@@ -122,8 +122,11 @@ int nrt_harness_main(const struct nrt_tool *t, void *tool,
 		t->meta(&h);
 	ret = t->run(&h);
 	ret = summary(&h, ret);
-	bm_out_close(h.out, ret ? (bm_log_last_error() ? bm_log_last_error() :
-				   strerror(-ret)) : NULL);
+	/* a results file that could not be written (full disk: none is left
+	 * behind) fails the run, after the teardown a good run does */
+	oret = bm_out_close(h.out, ret ? (bm_log_last_error() ?
+					  bm_log_last_error() :
+					  strerror(-ret)) : NULL);
 	h.out = NULL;
 out_teardown:
 	/* after an error the peers may be gone: abort, do not finalize; the
@@ -138,5 +141,5 @@ out_teardown:
 out_params:
 	json_decref(h.params);
 	free(ptext);
-	return bm_exit_of(ret);
+	return bm_exit_of(ret ? ret : oret);
 }

@@ -20,7 +20,6 @@
  * summary: the objective and the overall MAPE before and after.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 
 #include "cli.h"
 #include "import.h"
+#include "out.h"
 
 enum { K_MEASURED = SIM_K_CMD, K_EXCLUDE, K_OUTFILE, K_SWEEPS };
 
@@ -276,9 +276,10 @@ static int fit_one(struct calibration *k, struct sim_ctx *c,
 
 static int write_profile(struct calibration *k, const struct sim_opts *o)
 {
-	char cells[600], tmp[1300];
-	int i, fd, ret = 0;
+	struct bm_file *bf;
+	char cells[600];
 	size_t off;
+	int i, ret;
 
 	off = (size_t)snprintf(cells, sizeof(cells), "%s (sim calibrate: MAPE "
 			       "averaged per mode and speculation", k->measured);
@@ -294,24 +295,18 @@ static int write_profile(struct calibration *k, const struct sim_opts *o)
 		/* values to the precision the fit has */
 		set_value(&k->p[i], round(k->p[i].after * 1e4) / 1e4);
 	}
-	/* O_EXCL: a profile is never overwritten */
-	fd = open(k->out, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0) {
-		BM_ERR("%s: %s%s", k->out, strerror(errno), errno == EEXIST ?
-		       " (refusing to overwrite)" : "");
-		return errno == EEXIST ? -EEXIST : -EIO;
+	/* never overwritten, never half-written (a full disk: no file) */
+	ret = bm_file_open(k->out, "profile", &bf);
+	if (ret)
+		return ret;
+	if (json_dumpf(k->root, bm_file_stream(bf), JSON_INDENT(2) |
+		       JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) ||
+	    fputc('\n', bm_file_stream(bf)) == EOF) {
+		bm_file_close(bf, false);
+		BM_ERR("%s: out of memory for the profile", k->out);
+		return -ENOMEM;
 	}
-	if (json_dumpfd(k->root, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-			JSON_REAL_PRECISION(6)) || write(fd, "\n", 1) != 1)
-		ret = -EIO;
-	if (close(fd))
-		ret = -EIO;
-	if (ret) {
-		snprintf(tmp, sizeof(tmp), "%s", k->out);
-		unlink(tmp);
-		BM_ERR("%s: write failed", k->out);
-	}
-	return ret;
+	return bm_file_close(bf, true);
 }
 
 int sim_calibrate_main(int argc, char **argv, const struct sim_cmd *cmd)

@@ -261,8 +261,9 @@ static int write_plot(const char *dir, const struct sim_ctx *c,
 			w->r.tok_s, gib(w->f.headroom), w->r.tok_s);
 		bars++;
 	}
-	if (fclose(f))
-		return -EIO;
+	ret = sim_plot_close(f, true);
+	if (ret)
+		return ret;
 	snprintf(title, sizeof(title), "sim plan: %s on up to %d GB10 over %s, "
 		 "ctx %.0f (batch-1 decode)", c->model.name, p->nodes_max,
 		 transport, p->ctx);

@@ -93,9 +93,11 @@ put(FILE *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int wide_close(FILE *f)
+/* The wide CSV written when the sweep went through (ok), else given up:
+ * never a half-swept file. */
+static int wide_close(FILE *f, bool ok)
 {
-	return f && fclose(f) ? -EIO : 0;
+	return sim_plot_close(f, ok);
 }
 
 /* One prediction on the network already in c->net (or none for single):
@@ -214,7 +216,7 @@ static int sweep_ctx(struct sweep *s)
 			}
 		put(f, "\n");
 	}
-	rc = wide_close(f);
+	rc = wide_close(f, !ret);
 	ret = ret ? ret : rc;
 	return !ret && s->dir ? plot_ctx(s) : ret;
 }
@@ -280,7 +282,7 @@ static int plot_latency(const struct sweep *s, const char *transport,
 	for (i = 0; i < 2; i++) {
 		ret = builtin_one_way(s->c, trs[i], &us);
 		if (ret) {
-			fclose(f);
+			sim_plot_close(f, false);
 			return ret;
 		}
 		fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 1 "
@@ -338,7 +340,7 @@ static int sweep_latency(struct sweep *s)
 		prev_tp = v[2];
 		prev_l = lats[i];
 	}
-	rc = wide_close(f);
+	rc = wide_close(f, !ret);
 	ret = ret ? ret : rc;
 	if (!ret)
 		bm_out_summary(s->so->out, "tp2_beats_single_below_one_way_us",
@@ -375,7 +377,7 @@ static int sweep_bandwidth(struct sweep *s)
 		put(f, ",%.2f\n", v);
 	}
 	s->c->hw = keep;
-	rc = wide_close(f);
+	rc = wide_close(f, !ret);
 	return ret ? ret : rc;
 }
 
@@ -400,7 +402,7 @@ static int sweep_nodes(struct sweep *s)
 				    sim_mode_name(modes4[m]), trs[t], nodes[i],
 				    v);
 			}
-	rc = wide_close(f);
+	rc = wide_close(f, !ret);
 	return ret ? ret : rc;
 }
 
@@ -429,7 +431,7 @@ static int sweep_transport(struct sweep *s)
 			ret = point(s, SIM_SINGLE, 1, "none", 0, spec, &v);
 		put(f, ",%.2f\n", v);
 	}
-	rc = wide_close(f);
+	rc = wide_close(f, !ret);
 	return ret ? ret : rc;
 }
 

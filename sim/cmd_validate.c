@@ -461,8 +461,9 @@ static int write_plot(const char *dir, const struct validation *v)
 			vlen(&v->rows[i]), v->rows[i].ctx,
 			v->rows[i].measured, v->rows[i].predicted,
 			v->rows[i].err_pct);
-	if (fclose(f))
-		return -EIO;
+	ret = sim_plot_close(f, true);
+	if (ret)
+		return ret;
 	snprintf(title, sizeof(title), "sim: predicted vs measured decode "
 		 "tok/s, %d cells (MAPE %.1f%%)", v->n, v->mape);
 	snprintf(xlabel, sizeof(xlabel), "measured tok/s (%s)",

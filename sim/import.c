@@ -356,6 +356,24 @@ void sim_mrow_set_out(struct sim_mrow *r, double out_tokens)
 	snprintf(r->length_txt, sizeof(r->length_txt), "%.15g", out_tokens);
 }
 
+int sim_mrow_check(const struct sim_mrow *r)
+{
+	const char *bad = NULL;
+
+	if (!(r->ctx >= 0 && r->ctx <= SIM_TOKENS_MAX))
+		bad = "ctx (context tokens) not in 0..1e8";
+	else if (r->out_tokens && !(r->out_tokens >= 1 &&
+				    r->out_tokens <= SIM_TOKENS_MAX))
+		bad = "output tokens per request not in 1..1e8";
+	else if (!(r->tok_s > 0 && isfinite(r->tok_s)))
+		bad = "tok/s not a finite number > 0";
+	if (!bad)
+		return 0;
+	BM_ERR("%s: %s (ctx %g, output %g, tok/s %g)", r->where, bad, r->ctx,
+	       r->out_tokens, r->tok_s);
+	return -EINVAL;
+}
+
 int sim_deploy_resolve(const struct sim_deploy *rec,
 		       const struct sim_deploy *user, struct sim_mrow *r)
 {
@@ -545,31 +563,41 @@ out:
 	return ret;
 }
 
-static int import_file(const char *path, const struct sim_deploy *user,
-		       struct sim_mset *set)
+int sim_import_buf(const char *path, const char *buf, size_t len,
+		   const struct sim_deploy *user, struct sim_mset *set)
 {
-	char *buf = NULL;
-	size_t len = 0, first;
+	size_t first = skip_space(buf, 0, len);
 	int n0 = set->n, ret;
 
-	ret = read_all(path, &buf, &len);
-	if (ret)
-		return ret;
-	first = skip_space(buf, 0, len);
 	if (first == len) {
 		BM_ERR("%s: empty file", path);
-		ret = -EINVAL;
-	} else if (buf[first] == '{' || buf[first] == '[') {
+		return -EINVAL;
+	}
+	if (buf[first] == '{' || buf[first] == '[') {
 		ret = import_json(path, buf, len, user, set);
 	} else {
 		if (user && user->set)
 			BM_WARN("%s: --deploy does not apply to CSV rows (they "
 				"say their deployment)", path);
-		ret = sim_read_csv(path, set);
+		ret = sim_read_csv(path, buf, len, set);
 	}
-	free(buf);
 	if (!ret && set->n > n0)
 		set->files++;
+	return ret;
+}
+
+static int import_file(const char *path, const struct sim_deploy *user,
+		       struct sim_mset *set)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = read_all(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = sim_import_buf(path, buf, len, user, set);
+	free(buf);
 	return ret;
 }
 
@@ -659,7 +687,10 @@ json_t *sim_mrow_json(const struct sim_mrow *r, const json_t *keys)
 	json_object_set_new(o, "transport", json_string(r->transport));
 	json_object_set_new(o, "spec", json_string(
 		sim_spec_text(r->spec_tokens, spec, sizeof(spec))));
-	if (r->out_tokens > 0 && r->out_tokens == floor(r->out_tokens))
+	/* whole numbers as integers: the casts are defined in 0..1e8, what
+	 * sim_mrow_check lets through */
+	if (r->out_tokens > 0 && r->out_tokens <= SIM_TOKENS_MAX &&
+	    r->out_tokens == floor(r->out_tokens))
 		json_object_set_new(o, "length",
 				    json_integer((json_int_t)r->out_tokens));
 	else if (r->out_tokens > 0)
@@ -667,7 +698,7 @@ json_t *sim_mrow_json(const struct sim_mrow *r, const json_t *keys)
 	else
 		json_object_set_new(o, "length",
 				    json_string(sim_length_name(r->length)));
-	if (r->ctx == floor(r->ctx))
+	if (fabs(r->ctx) <= SIM_TOKENS_MAX && r->ctx == floor(r->ctx))
 		json_object_set_new(o, "ctx", json_integer((json_int_t)r->ctx));
 	else
 		json_object_set_new(o, "ctx", json_real(r->ctx));

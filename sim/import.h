@@ -129,6 +129,10 @@ const char *sim_import_help(void);
  * 0, or -EINVAL/-ENOENT/-ENOMEM (message printed). */
 int sim_import_path(const char *path, const struct sim_deploy *user,
 		    struct sim_mset *set);
+/* The same for a file's content already in memory (buf, len bytes); path
+ * names it in messages and rows (and locates a latency file's sidecar). */
+int sim_import_buf(const char *path, const char *buf, size_t len,
+		   const struct sim_deploy *user, struct sim_mset *set);
 void sim_mset_free(struct sim_mset *set);
 
 
@@ -154,10 +158,19 @@ int sim_deploy_set(struct sim_deploy *d, const char *key, const char *val,
  * model, mode, nodes, transport, spec, ctx and length. */
 int sim_deploy_resolve(const struct sim_deploy *rec,
 		       const struct sim_deploy *user, struct sim_mrow *r);
+/* The most context or output tokens a row may say (sim_query_check's
+ * bound on the context). */
+#define SIM_TOKENS_MAX 1e8
+/* Whether a finished row is one validate can predict: ctx in 0..1e8,
+ * output tokens 0 (the length class) or 1..1e8, tok/s finite and > 0.
+ * 0, or -EINVAL (message starts with r->where). */
+int sim_mrow_check(const struct sim_mrow *r);
 /* The length columns of r from output tokens per request. */
 void sim_mrow_set_out(struct sim_mrow *r, double out_tokens);
 
-int sim_read_csv(const char *path, struct sim_mset *set);
+/* A netroof CSV's text (len bytes; path for messages). */
+int sim_read_csv(const char *path, const char *text, size_t len,
+		 struct sim_mset *set);
 /* One JSON value of a file: detect the schema, append its rows. record:
  * 1-based value number in a JSON Lines file, 0 when the file has one. */
 int sim_read_json(const char *path, json_t *root, int record,

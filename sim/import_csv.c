@@ -143,6 +143,13 @@ static int row_parse(char **f, int nf, const int *idx, char **names,
 		       path, line);
 		return -EINVAL;
 	}
+	/* what sim_query_check would refuse later, without the line */
+	if (!r->model[0] || (r->mode == SIM_SINGLE) != (r->nodes == 1)) {
+		BM_ERR("%s:%d: %s", path, line, r->model[0] ?
+		       "mode single is 1 node, the others 2 or more" :
+		       "model missing");
+		return -EINVAL;
+	}
 	if (idx[C_SOURCE] >= 0 && idx[C_SOURCE] < nf && *f[idx[C_SOURCE]])
 		snprintf(r->source, sizeof(r->source), "%s", f[idx[C_SOURCE]]);
 	else
@@ -173,10 +180,19 @@ static int header_parse(char **f, int nf, int *idx, char **names,
 			const char *path, int line)
 {
 	size_t k;
-	int j;
+	int j, i;
 
-	for (j = 0; j < nf; j++)
+	for (j = 0; j < nf; j++) {
 		names[j] = f[j];
+		/* a name twice: which is the figure? (and extras are keys) */
+		for (i = 0; i < j; i++) {
+			if (!strcmp(f[i], f[j])) {
+				BM_ERR("%s:%d: column '%s' twice", path, line,
+				       f[j]);
+				return -EINVAL;
+			}
+		}
+	}
 	for (k = 0; k < NCOL; k++) {
 		const char *want = k < NNEED ? need[k] :
 				   k == C_SOURCE ? "source" : "tok_s_from";
@@ -205,7 +221,8 @@ lacks:
 	return -EINVAL;
 }
 
-int sim_read_csv(const char *path, struct sim_mset *set)
+int sim_read_csv(const char *path, const char *text, size_t len,
+		 struct sim_mset *set)
 {
 	char *buf = NULL, *f[CSV_FIELDS_MAX], *names[CSV_FIELDS_MAX];
 	char *hdr = NULL;
@@ -214,10 +231,11 @@ int sim_read_csv(const char *path, struct sim_mset *set)
 	size_t cap = 0;
 	FILE *fp;
 
-	fp = fopen(path, "r");
+	fp = fmemopen((void *)text, len, "r");
 	if (!fp) {
-		BM_ERR("%s: %s", path, strerror(errno));
-		return -ENOENT;
+		ret = -errno;
+		BM_ERR("%s: %s", path, strerror(-ret));
+		return ret;
 	}
 	while (getline(&buf, &cap, fp) > 0) {
 		char *s = trim(buf);
@@ -259,6 +277,8 @@ int sim_read_csv(const char *path, struct sim_mset *set)
 		if (!ret)
 			ret = row_parse(f, nf < nh ? nf : nh, idx, names, r,
 					path, line);
+		if (!ret)
+			ret = sim_mrow_check(r);
 		if (ret)
 			goto out;
 		n++;

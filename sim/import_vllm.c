@@ -585,14 +585,21 @@ static int read_serve(const char *path, const char *where, const json_t *root,
 
 /* ---- llama-benchy ---- */
 
+/* A count of the run, >= lo. */
 static int benchy_int(const char *where, const json_t *b, const char *key,
-		      json_int_t *v_p)
+		      json_int_t lo, json_int_t *v_p)
 {
 	const json_t *v = json_object_get(b, key);
 
 	if (!json_is_integer(v))
 		return missing(where, key, "llama-benchy --format json: an "
 			       "integer");
+	if (json_integer_value(v) < lo) {
+		BM_ERR("%s: %s = %" JSON_INTEGER_FORMAT ": want >= %"
+		       JSON_INTEGER_FORMAT, where, key, json_integer_value(v),
+		       lo);
+		return -EINVAL;
+	}
 	*v_p = json_integer_value(v);
 	return 0;
 }
@@ -611,11 +618,11 @@ static int benchy_run(const char *path, const char *where, int run,
 	char test[64];
 	int ret;
 
-	ret = benchy_int(where, b, "context_size", &depth);
+	ret = benchy_int(where, b, "context_size", 0, &depth);
 	if (!ret)
-		ret = benchy_int(where, b, "prompt_size", &pp);
+		ret = benchy_int(where, b, "prompt_size", 0, &pp);
 	if (!ret)
-		ret = benchy_int(where, b, "response_size", &tg);
+		ret = benchy_int(where, b, "response_size", 1, &tg);
 	if (!ret && !json_is_boolean(ph))
 		ret = missing(where, "is_context_prefill_phase",
 			      "llama-benchy --format json: a boolean");
@@ -680,7 +687,7 @@ static int read_benchy(const char *path, const char *where,
 
 		snprintf(run_where, sizeof(run_where), "%.*s#%zu",
 			 (int)sizeof(run_where) - 24, where, i + 1);
-		ret = benchy_int(run_where, b, "concurrency", &c);
+		ret = benchy_int(run_where, b, "concurrency", 1, &c);
 		if (ret)
 			break;
 		if (c != 1) {
@@ -758,8 +765,10 @@ int sim_read_json(const char *path, json_t *root, int record,
 		ret = read_benchy(path, where, root, user, set);
 	else
 		return foreign(where, root);
-	for (i = n0; !ret && i < set->n; i++)
+	for (i = n0; !ret && i < set->n; i++) {
 		if (!set->rows[i].line)
 			set->rows[i].line = record;
+		ret = sim_mrow_check(&set->rows[i]);
+	}
 	return ret;
 }

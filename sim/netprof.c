@@ -176,6 +176,7 @@ static int pick(json_t *v, const char *const *names, int n, int *out)
 static int load_link(json_t *root, const char *path, struct sim_link *l)
 {
 	json_t *nc = json_object_get(root, "nccl");
+	json_int_t ch;
 	int ret = 0, g, c;
 
 	ret |= sim_param_read(root, path, "one_way_us", SIM_KIND_PUBLISHED,
@@ -200,12 +201,12 @@ static int load_link(json_t *root, const char *path, struct sim_link *l)
 		return -EINVAL;
 	}
 	l->nccl_bw_gbs = json_number_value(json_object_get(nc, "bw_gbs"));
-	l->channels = (int)json_integer_value(json_object_get(nc, "channels"));
+	ch = json_integer_value(json_object_get(nc, "channels"));
+	l->channels = ch >= 1 && ch <= 64 ? (int)ch : 0;  /* 2^32+1 is not 1 */
 	l->ll128 = json_is_true(json_object_get(nc, "ll128"));
 	l->gpu = g;
 	l->cpu = c;
-	if (!(l->bw_gbs.v > 0) || !(l->nccl_bw_gbs > 0) || l->channels < 1 ||
-	    l->channels > 64) {
+	if (!(l->bw_gbs.v > 0) || !(l->nccl_bw_gbs > 0) || !l->channels) {
 		BM_ERR("%s: bandwidths must be > 0 and channels 1..64", path);
 		return -EINVAL;
 	}
@@ -259,29 +260,17 @@ static int load_curves(json_t *root, const char *path, const char *name,
 	return 0;
 }
 
-int sim_netprof_load_builtin(const char *datadir, const char *name,
-			     struct sim_netprof *p)
+int sim_netprof_from_json(json_t *root, const char *path, const char *name,
+			  struct sim_netprof *p)
 {
-	char path[1200];
-	json_error_t jerr;
-	json_t *root, *v;
 	enum sim_kind kind = SIM_KIND_FITTED;
+	json_t *v;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (strchr(name, '/') || !*name) {
-		BM_ERR("unknown network profile '%s' (built-in: roce, socket, "
-		       "roce-fitted, socket-fitted, roce-oneshot; measured "
-		       "files go to --net)", name);
+	if (!json_is_object(root)) {
+		BM_ERR("%s: not a JSON object", path);
 		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/profiles/net-%s.json", datadir, name);
-	root = json_load_file(path, 0, &jerr);
-	if (!root) {
-		BM_ERR("network profile '%s': %s (built-in: roce, socket, "
-		       "roce-fitted, socket-fitted, roce-oneshot)", name,
-		       jerr.text);
-		return jerr.line < 0 ? -EINVAL : -EINVAL;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	v = json_object_get(root, "about");
@@ -291,8 +280,7 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 	if (!json_is_string(v) || (strcmp(json_string_value(v), "ib") &&
 				   strcmp(json_string_value(v), "socket"))) {
 		BM_ERR("%s: \"transport\" must be \"ib\" or \"socket\"", path);
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	p->tr = strcmp(json_string_value(v), "ib") ? SIM_TR_SOCKET : SIM_TR_IB;
 	p->whatif = json_is_true(json_object_get(root, "whatif"));
@@ -309,8 +297,7 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 		if (json_is_string(v) &&
 		    sim_kind_parse(json_string_value(v), &kind)) {
 			BM_ERR("%s: bad \"curve_kind\"", path);
-			ret = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 		ret = load_curves(root, path, name, p, kind);
 		if (!ret && json_object_get(root, "p2p_one_way_us")) {
@@ -324,7 +311,33 @@ int sim_netprof_load_builtin(const char *datadir, const char *name,
 		BM_ERR("%s: \"kind\" must be \"link\" or \"curves\"", path);
 		ret = -EINVAL;
 	}
-out:
+	return ret;
+}
+
+int sim_netprof_load_builtin(const char *datadir, const char *name,
+			     struct sim_netprof *p)
+{
+	char path[1200];
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (strchr(name, '/') || !*name) {
+		BM_ERR("unknown network profile '%s' (built-in: roce, socket, "
+		       "roce-fitted, socket-fitted, roce-oneshot; measured "
+		       "files go to --net)", name);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/profiles/net-%s.json", datadir, name);
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		BM_ERR("network profile '%s': %s (built-in: roce, socket, "
+		       "roce-fitted, socket-fitted, roce-oneshot)", name,
+		       jerr.text);
+		return -EINVAL;
+	}
+	ret = sim_netprof_from_json(root, path, name, p);
 	json_decref(root);
 	return ret;
 }
@@ -466,7 +479,7 @@ static int tr_of(const char *s, enum sim_transport *t)
 static int merge_curve_rows(struct sim_netprof *p, const char *path,
 			    json_t *root, json_t *rows, const char *tool)
 {
-	json_t *meta = json_object_get(root, "meta"), *params, *row;
+	json_t *meta = json_object_get(root, "meta"), *params, *row, *v;
 	struct sim_op_curve fresh[SIM_OP_NR];
 	const char *tw = json_string_value(json_object_get(meta, "transport"));
 	enum sim_transport t;
@@ -475,11 +488,15 @@ static int merge_curve_rows(struct sim_netprof *p, const char *path,
 	bool ok, moe = !strcmp(tool, "moe_alltoall");
 	size_t r;
 
-	nranks = (int)num(json_object_get(meta, "nranks"), &ok);
-	if (!ok || nranks < 1) {
-		BM_ERR("%s: %s document without meta.nranks", path, tool);
+	/* the tools write an integer, at most the bootstrap's 65535 */
+	v = json_object_get(meta, "nranks");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 65535) {
+		BM_ERR("%s: %s document without meta.nranks (an integer "
+		       "1..65535)", path, tool);
 		return -EINVAL;
 	}
+	nranks = (int)json_integer_value(v);
 	if (nranks < 2) {
 		BM_ERR("%s: measured on one rank: no collective crossed a "
 		       "network (transport '%s'); measure with 2 or more ranks "
@@ -577,11 +594,33 @@ static int merge_curve_rows(struct sim_netprof *p, const char *path,
 	return 0;
 }
 
+int sim_netprof_merge_json(struct sim_netprof *p, const char *path,
+			   json_t *root)
+{
+	json_t *rows = json_object_get(root, "results");
+	const char *tool;
+
+	tool = json_string_value(json_object_get(json_object_get(root, "meta"),
+						 "tool"));
+	if (!tool || !json_is_array(rows)) {
+		BM_ERR("--net %s: no \"results\" array or no meta.tool: not "
+		       "an ib_lat, nccl_coll or moe_alltoall -J document",
+		       path);
+		return -EINVAL;
+	}
+	if (!strcmp(tool, "ib_lat"))
+		return merge_ib_lat(p, path, rows);
+	if (!strcmp(tool, "nccl_coll") || !strcmp(tool, "moe_alltoall"))
+		return merge_curve_rows(p, path, root, rows, tool);
+	BM_ERR("--net %s: written by '%s'; sim reads ib_lat, nccl_coll and "
+	       "moe_alltoall documents", path, tool);
+	return -EINVAL;
+}
+
 int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
 {
 	json_error_t jerr;
-	json_t *root, *rows;
-	const char *tool;
+	json_t *root;
 	int ret;
 
 	root = json_load_file(path, 0, &jerr);
@@ -589,24 +628,7 @@ int sim_netprof_merge_measured(struct sim_netprof *p, const char *path)
 		BM_ERR("--net %s: %s", path, jerr.text);
 		return jerr.line < 0 ? -ENOENT : -EINVAL;
 	}
-	tool = json_string_value(json_object_get(json_object_get(root, "meta"),
-						 "tool"));
-	rows = json_object_get(root, "results");
-	if (!tool || !json_is_array(rows)) {
-		BM_ERR("--net %s: no \"results\" array or no meta.tool: not "
-		       "an ib_lat, nccl_coll or moe_alltoall -J document",
-		       path);
-		ret = -EINVAL;
-	} else if (!strcmp(tool, "ib_lat")) {
-		ret = merge_ib_lat(p, path, rows);
-	} else if (!strcmp(tool, "nccl_coll") ||
-		   !strcmp(tool, "moe_alltoall")) {
-		ret = merge_curve_rows(p, path, root, rows, tool);
-	} else {
-		BM_ERR("--net %s: written by '%s'; sim reads ib_lat, "
-		       "nccl_coll and moe_alltoall documents", path, tool);
-		ret = -EINVAL;
-	}
+	ret = sim_netprof_merge_json(p, path, root);
 	json_decref(root);
 	return ret;
 }

@@ -72,12 +72,20 @@ struct sim_net_cost {
 /* Built-in profile <datadir>/profiles/net-<name>.json. */
 int sim_netprof_load_builtin(const char *datadir, const char *name,
 			     struct sim_netprof *p);
+/* The same from a parsed profile; path and name label messages and
+ * sources. 0 or -EINVAL (message printed). */
+struct json_t;
+int sim_netprof_from_json(struct json_t *root, const char *path,
+			  const char *name, struct sim_netprof *p);
 /* Merge a measured tool document (ib_lat, nccl_coll, moe_alltoall) into p;
  * p->used gets a sentence of what it set. -EXDEV when it measured the
  * other transport (message unless p->quiet_mismatch), -EINVAL (message
  * printed) when it cannot set p for another reason (one rank, no usable
  * row, not a tool document), -ENOENT when it cannot be read. */
 int sim_netprof_merge_measured(struct sim_netprof *p, const char *path);
+/* The same from a parsed document (path labels messages and sources). */
+int sim_netprof_merge_json(struct sim_netprof *p, const char *path,
+			   struct json_t *root);
 
 /* The time of op at size bytes over nranks ranks: a measured curve at that
  * rank count, else the link model, else the profile's own 2-rank curve.
@@ -97,7 +105,6 @@ void sim_netprof_set_one_way(struct sim_netprof *p, double us);
 
 /* Reads a parameter object {"value", "kind", "source", "why"} (or a bare
  * number: kind from def_kind) into p; -EINVAL (message) when missing. */
-struct json_t;
 int sim_param_read(struct json_t *o, const char *path, const char *key,
 		   enum sim_kind def_kind, struct sim_param *p);
 

@@ -3,7 +3,6 @@
  * sim plots: CSV + gnuplot script + SVG (plot.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "out.h"
 #include "plot.h"
 
 int sim_mkdir(const char *dir)
@@ -36,25 +36,55 @@ int sim_mkdir(const char *dir)
 	return 0;
 }
 
+/* The files sim_plot_create opened (a sweep holds two at most), so that
+ * callers keep writing to a plain FILE *. */
+static struct {
+	FILE	       *f;
+	struct bm_file *file;
+} open_files[8];
+
 FILE *sim_plot_create(const char *dir, const char *name)
 {
 	char path[1200];
-	FILE *f;
-	int fd;
+	struct bm_file *file;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	if (!access(path, F_OK)) {
 		BM_ERR("%s: %s (sim never overwrites: remove it or pick "
-		       "another folder)", path, strerror(errno));
+		       "another folder)", path, strerror(EEXIST));
 		return NULL;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		BM_ERR("%s: %s", path, strerror(errno));
-		close(fd);
+	for (i = 0; i < sizeof(open_files) / sizeof(open_files[0]); i++)
+		if (!open_files[i].f)
+			break;
+	if (i == sizeof(open_files) / sizeof(open_files[0])) {
+		BM_ERR("%s: too many plot files open", path);
+		return NULL;
 	}
-	return f;
+	if (bm_file_open(path, "plot", &file))
+		return NULL;
+	open_files[i].file = file;
+	open_files[i].f = bm_file_stream(file);
+	return open_files[i].f;
+}
+
+int sim_plot_close(FILE *f, bool keep)
+{
+	size_t i;
+	int ret;
+
+	if (!f)
+		return 0;
+	for (i = 0; i < sizeof(open_files) / sizeof(open_files[0]); i++)
+		if (open_files[i].f == f)
+			break;
+	if (i == sizeof(open_files) / sizeof(open_files[0]))
+		return fclose(f) ? -EIO : 0;	/* not ours: cannot be */
+	ret = bm_file_close(open_files[i].file, keep);
+	open_files[i].f = NULL;
+	open_files[i].file = NULL;
+	return ret;
 }
 
 /* gnuplot's single-quoted string: a quote is doubled. */
@@ -118,7 +148,7 @@ void sim_plot_curve(FILE *f, int *n, const char *fmt, ...)
 int sim_plot_end(FILE *f)
 {
 	fputc('\n', f);
-	return fclose(f) ? -EIO : 0;
+	return sim_plot_close(f, true);
 }
 
 void sim_plot_token_tics(FILE *f, const double *v, int n, double zero_at)
@@ -136,6 +166,45 @@ void sim_plot_token_tics(FILE *f, const double *v, int n, double zero_at)
 			fprintf(f, "%s'%.0f' %.0f", i ? ", " : "", v[i], x);
 	}
 	fputs(")\n", f);
+}
+
+/* Whether gnuplot finished the SVG: its last bytes close the <svg>
+ * (gnuplot exits 0 even when a write of it failed). */
+static bool svg_complete(const char *path)
+{
+	char tail[65];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	if (!fseek(f, -64, SEEK_END) || !fseek(f, 0, SEEK_SET))
+		n = fread(tail, 1, sizeof(tail) - 1, f);
+	fclose(f);
+	tail[n] = '\0';
+	return strstr(tail, "</svg>") != NULL;
+}
+
+/* An SVG gnuplot left unfinished (a full disk, a crash) is removed, never
+ * kept as if it were the plot: sim_plot_begin refused an SVG that was
+ * there before, so this one is the run's own. */
+static bool svg_check(const char *dir, const char *script, bool ran)
+{
+	char svg[1200];
+	struct stat st;
+
+	snprintf(svg, sizeof(svg), "%s/%.*s.svg", dir,
+		 (int)(strlen(script) - 3), script);
+	if (stat(svg, &st))
+		return false;
+	if (ran && svg_complete(svg))
+		return true;
+	if (unlink(svg))
+		BM_WARN("%s is incomplete and could not be removed: %s", svg,
+			strerror(errno));
+	else
+		BM_WARN("%s was incomplete: removed", svg);
+	return false;
 }
 
 int sim_gnuplot(const char *dir, const char *script)
@@ -165,6 +234,12 @@ int sim_gnuplot(const char *dir, const char *script)
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		BM_WARN("gnuplot %s/%s failed (status %d); CSV kept", dir,
 			script, st);
+		svg_check(dir, script, false);
+		return 0;
+	}
+	if (!svg_check(dir, script, true)) {
+		BM_WARN("gnuplot %s/%s wrote no complete SVG; CSV kept", dir,
+			script);
 		return 0;
 	}
 	BM_INFO("plot: %s/%.*s.svg", dir, (int)(strlen(script) - 3), script);

@@ -169,7 +169,8 @@ struct sim_result {
 	struct sim_net_use net[SIM_NET_USES];
 };
 
-/* Find the data directory (profiles/): $NETROOF_SIM_DATA, then
+/* The data files (profile.c). Find the data directory (profiles/):
+ * $NETROOF_SIM_DATA, then
  * next to the executable (build or install tree), then the source root. */
 int sim_find_datadir(char *out, size_t len);
 /* A profile parameter: {"value": x, ...} or a bare number (a missing

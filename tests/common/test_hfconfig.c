@@ -184,6 +184,21 @@ static void test_bad(void)
 	    "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32 }");
 	expect_bad("zero-experts.json", BM_HF_NEED_MOE, -EINVAL, "inconsistent");
 	expect_bad("absent.json", 0, -ENOENT, "cannot read model config");
+	/* found by fuzzing (tests/fuzz/corpus/model_config/regress-*): more
+	 * KV heads than heads gave sim a GQA group of 0 and an infinite
+	 * attention time; n_shared_experts x the expert size overflowed */
+	put("kv-above.json", "{ " BASE ", \"num_attention_heads\": 32, "
+	    "\"num_key_value_heads\": 40 }");
+	expect_bad("kv-above.json", 0, -EINVAL, "num_key_value_heads 40 does "
+		   "not divide num_attention_heads 32");
+	put("kv-odd.json", "{ " BASE ", \"num_attention_heads\": 32, "
+	    "\"num_key_value_heads\": 3 }");
+	expect_bad("kv-odd.json", 0, -EINVAL, "does not divide");
+	put("shared.json", "{ " BASE ", \"num_experts\": 8, "
+	    "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 100000, "
+	    "\"n_shared_experts\": 100000 }");
+	expect_bad("shared.json", 0, -EINVAL, "n_shared_experts 100000 x "
+		   "expert size 100000 out of range");
 }
 
 static void test_aliases(void)

@@ -174,6 +174,29 @@ int main(void)
 		cfg.json_path = "";
 		EXPECT(bm_out_open(&cfg, "tool", 3, argv, &o) < 0);
 	}
+	/* bm_file: a plain file (sim's plots) the same way: nothing on disk
+	 * before the commit, complete after it, nothing when given up. */
+	{
+		char path[160], part[160];
+		struct bm_file *bf;
+
+		snprintf(path, sizeof(path), "%s/plot.gp", dir);
+		snprintf(part, sizeof(part), "%s/.plot.gp.part", dir);
+		EXPECT_EQ(bm_file_open(path, "plot", &bf), 0);
+		fputs("plot x\n", bm_file_stream(bf));
+		EXPECT(access(path, F_OK) != 0);
+		EXPECT_EQ(bm_file_close(bf, true), 0);
+		txt = slurp(path);
+		EXPECT_STREQ(txt, "plot x\n");
+		free(txt);
+		EXPECT(access(part, F_OK) != 0);
+		EXPECT_EQ(bm_file_open(path, "plot", &bf), -EEXIST);
+		unlink(path);
+		EXPECT_EQ(bm_file_open(path, "plot", &bf), 0);
+		fputs("half a sweep", bm_file_stream(bf));
+		EXPECT_EQ(bm_file_close(bf, false), 0);
+		EXPECT(access(path, F_OK) != 0 && access(part, F_OK) != 0);
+	}
 	EXPECT_EQ(rmdir(dir), 0);	/* nothing left behind */
 	return TEST_DONE();
 }

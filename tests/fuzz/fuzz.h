@@ -8,11 +8,16 @@
  */
 #ifndef NETROOF_FUZZ_H
 #define NETROOF_FUZZ_H
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "bm.h"
 
@@ -58,5 +63,49 @@ static inline int fuzz_argv(const uint8_t *data, size_t size, char **argv,
 	*buf_p = buf;
 	return argc;
 }
+
+/*
+ * The input as a file, for parsers that only take a path: one memfd per
+ * target (made on first use), rewritten each time, named by its
+ * /proc/self/fd path (which has a '/', so every loader takes it as a path,
+ * not a model name). No disk, no temporary file to clean up.
+ */
+static inline const char *fuzz_file(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	static int fd = -1;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		fd = memfd_create("fuzz-input", MFD_CLOEXEC);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0))
+		abort();
+	while (off < size) {
+		n = pwrite(fd, data + off, size - off, (off_t)off);
+		if (n <= 0)
+			abort();
+		off += (size_t)n;
+	}
+	return path;
+}
+
+/* The input as one JSON value; NULL when it is not one, or past 64 KiB
+ * (no profile or document is that big). */
+static inline json_t *fuzz_json(const uint8_t *data, size_t size)
+{
+	json_error_t jerr;
+
+	if (size > 1 << 16)
+		return NULL;
+	return json_loadb((const char *)data, size, 0, &jerr);
+}
+
+/* A finite number >= lo: what every accepted figure must be. */
+#define FUZZ_FINITE_GE(x, lo) FUZZ_CHECK(isfinite(x) && (x) >= (lo))
 
 #endif

@@ -325,6 +325,11 @@ static void test_matrix(void)
 	fclose(f);
 	c.n_experts = 128;
 	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
+	/* a row summing to inf (fuzzing: its shares became 0) */
+	f = fopen(path, "w");
+	fprintf(f, "1e308 1e308\n1 3\n");
+	fclose(f);
+	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
 	unlink(path);
 }
 
@@ -375,6 +380,16 @@ static void test_trace(void)
 	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
 	f = fopen(tmp, "w");
 	fprintf(f, "3,3\n");
+	fclose(f);
+	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
+	/* an infinite weight, weights summing to inf (fuzzing: weights of
+	 * 0 or NaN) */
+	f = fopen(tmp, "w");
+	fprintf(f, "0,5,1e999,1\n");
+	fclose(f);
+	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
+	f = fopen(tmp, "w");
+	fprintf(f, "0,5,1e308,1e308\n");
 	fclose(f);
 	EXPECT_EQ(a2a_gen_open(&c, &g), -EINVAL);
 	/* no weights: generated ones, still reproducible */

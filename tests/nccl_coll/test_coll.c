@@ -196,6 +196,31 @@ static void test_presets(void)
 		unlink(path);
 		json_decref(j);
 	}
+	{
+		/* fuzz_model_config: past 1e8 the byte counts wrapped (vocab
+		 * 2^63-1: a 0-byte logits all-gather) and 2^32+1 layers
+		 * became 1 */
+		json_t *j = json_pack("{s:s, s:i, s:i, s:I}", "model_type",
+				      "x", "hidden_size", 10,
+				      "num_hidden_layers", 2, "vocab_size",
+				      (json_int_t)INT64_MAX);
+		char path[] = "/tmp/test_coll_big.XXXXXX.json";
+		int fd = mkstemps(path, 5);
+
+		EXPECT(fd >= 0);
+		close(fd);
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		json_object_set_new(j, "vocab_size", json_integer(4096));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), 0);
+		json_object_set_new(j, "num_hidden_layers",
+				    json_integer(4294967297LL));
+		EXPECT_EQ(json_dump_file(j, path, 0), 0);
+		EXPECT_EQ(coll_model_load(path, &m, NULL, 0), -EINVAL);
+		unlink(path);
+		json_decref(j);
+	}
 }
 
 static void test_parse_log(void)

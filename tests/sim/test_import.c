@@ -270,6 +270,67 @@ static void test_bad(void)
 	refused("bad/llama-benchy-c2.json", dep, "concurrency");
 }
 
+/* text (with --deploy dep) is refused (-EINVAL) naming what */
+static void refused_text(const char *text, const char *dep, const char *what)
+{
+	struct sim_mset set = { 0 };
+	struct sim_deploy d;
+	const char *e;
+
+	if (dep && sim_deploy_parse(dep, &d)) {
+		bm_test_failures++;
+		return;
+	}
+	EXPECT_EQ(sim_import_buf("/nonexistent/t.json", text, strlen(text),
+				 dep ? &d : NULL, &set), -EINVAL);
+	e = bm_log_last_error();
+	if (!e || !strstr(e, what)) {
+		fprintf(stderr, "'%.40s...': message lacks '%s': %s\n", text,
+			what, e ? e : "(none)");
+		bm_test_failures++;
+	}
+	sim_mset_free(&set);
+}
+
+/* Rows fuzzing found accepted (tests/fuzz/corpus/sim_import/regress-*):
+ * each would have reached validate as something it cannot predict, or
+ * undefined behaviour (a context past long long). */
+static void test_fuzz_found(void)
+{
+	static const char *const hdr = "model,mode,nodes,transport,spec,"
+				       "length,ctx,tok_s\n";
+	const char *lat = "model=qwen3-coder-30b-a3b transport=roce tp=2 "
+			  "ctx=32 out=128 batch=1 spec=none";
+	const char *bdep = "model=qwen3-coder-30b-a3b tp=2 transport=roce "
+			   "spec=none";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s,tp,2,roce,none,128,32,88.2\n", hdr);
+	refused_text(buf, NULL, "model missing");
+	snprintf(buf, sizeof(buf), "%sq,single,4,none,none,long,0,88\n", hdr);
+	refused_text(buf, NULL, "mode single is 1 node");
+	snprintf(buf, sizeof(buf), "%sq,tp,1,roce,none,long,0,88\n", hdr);
+	refused_text(buf, NULL, "the others 2 or more");
+	refused_text("model,mode,nodes,transport,spec,length,ctx,tok_s,tok_s\n"
+		     "q,tp,2,roce,none,long,0,88.2,1\n", NULL,
+		     "column 'tok_s' twice");
+	snprintf(buf, sizeof(buf), "%sq,tp,2,roce,none,long,1.1e101,88\n",
+		 hdr);
+	refused_text(buf, NULL, "ctx (context tokens) not in 0..1e8");
+	refused_text("{\"avg_latency\": 1e-320, \"latencies\": [1.45]}", lat,
+		     "tok/s not a finite number > 0");
+	refused_text("{\"model\": \"x\", \"benchmarks\": [{\"concurrency\": 1, "
+		     "\"context_size\": 0, \"prompt_size\": 2048, "
+		     "\"response_size\": 0, \"is_context_prefill_phase\": "
+		     "false, \"tg_throughput\": {\"mean\": 88.0}}]}", bdep,
+		     "response_size = 0: want >= 1");
+	refused_text("{\"model\": \"x\", \"benchmarks\": [{\"concurrency\": 1, "
+		     "\"context_size\": -4096, \"prompt_size\": 8192, "
+		     "\"response_size\": 128, \"is_context_prefill_phase\": "
+		     "false, \"tg_throughput\": {\"mean\": 88.0}}]}", bdep,
+		     "context_size = -4096");
+}
+
 int main(int argc, char **argv)
 {
 	char tmpdir[] = "/tmp/sim_import_XXXXXX";
@@ -286,6 +347,7 @@ int main(int argc, char **argv)
 	test_benchy();
 	test_csv(tmpdir);
 	test_bad();
+	test_fuzz_found();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", tmpdir);

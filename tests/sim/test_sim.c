@@ -423,6 +423,92 @@ static void test_bad_configs(const char *srcdir)
 	EXPECT_EQ(sim_model_set_quant(&m, "w3g"), -EINVAL);
 }
 
+/* Hardware profiles fuzzing found accepted (tests/fuzz/corpus/sim_hw/
+ * regress-*): each predicted negative, infinite or NaN tok/s, or cast
+ * 1e300 to int. gb10.json with one parameter changed must be refused,
+ * the message naming it. */
+static void test_bad_hw(void)
+{
+	static const struct {
+		const char *sect, *key;
+		double v;
+	} bad[] = {
+		{ NULL, "eff_int4", 40 },
+		{ NULL, "host_step_ms", -5 },
+		{ NULL, "kernel_us", -0.1 },
+		{ "eagle3", "accept", 1.5 },
+		{ "eagle3", "draft_layers", 1e300 },
+		{ "eagle3", "draft_vocab", 2.5 },
+		{ NULL, "ep_rendezvous", -1 },
+	};
+	char path[1200];
+	struct sim_hw hw;
+	json_error_t err;
+	json_t *root, *o;
+	const char *e;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/profiles/gb10.json", ctx.datadir);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		root = json_load_file(path, 0, &err);
+		EXPECT(root != NULL);
+		if (!root)
+			return;
+		EXPECT_EQ(sim_hw_from_json(root, path, "gb10", &hw), 0);
+		o = bad[i].sect ? json_object_get(root, bad[i].sect) : root;
+		o = json_object_get(o, bad[i].key);
+		EXPECT_EQ(json_object_set_new(o, "value", json_real(bad[i].v)),
+			  0);
+		EXPECT_EQ(sim_hw_from_json(root, path, "gb10", &hw), -EINVAL);
+		e = bm_log_last_error();
+		if (!e || !strstr(e, bad[i].key)) {
+			fprintf(stderr, "%s = %g: message lacks the key: %s\n",
+				bad[i].key, bad[i].v, e ? e : "(none)");
+			bm_test_failures++;
+		}
+		json_decref(root);
+	}
+}
+
+/* A --net document fuzzing found (tests/fuzz/corpus/sim_net_merge/
+ * regress-nranks-9e18): meta.nranks 9.1e18 was cast to int; and a
+ * profile's channel count read the same way. */
+static void test_bad_net_doc(void)
+{
+	struct sim_netprof p;
+	json_t *doc;
+
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket", &p), 0);
+	doc = json_pack("{s:{s:s, s:s, s:f}, s:[{s:s, s:i, s:f}]}", "meta",
+			"tool", "nccl_coll", "transport", "socket", "nranks",
+			9.1e18, "results", "op", "allreduce", "size", 8,
+			"oop_lat_us_p50", 50.0);
+	EXPECT_EQ(sim_netprof_merge_json(&p, "doc.json", doc), -EINVAL);
+	EXPECT(strstr(bm_log_last_error(), "an integer 1..65535") != NULL);
+	json_object_set_new(json_object_get(doc, "meta"), "nranks",
+			    json_integer(2));
+	EXPECT_EQ(sim_netprof_merge_json(&p, "doc.json", doc), 0);
+	json_decref(doc);
+
+	/* a link profile's channels 2^32+1 were cast to int: 1 */
+	{
+		char path[1200];
+		json_error_t err;
+		json_t *root;
+
+		snprintf(path, sizeof(path), "%s/profiles/net-roce.json",
+			 ctx.datadir);
+		root = json_load_file(path, 0, &err);
+		EXPECT(root != NULL);
+		EXPECT_EQ(sim_netprof_from_json(root, path, "roce", &p), 0);
+		json_object_set_new(json_object_get(root, "nccl"), "channels",
+				    json_integer(4294967297LL));
+		EXPECT_EQ(sim_netprof_from_json(root, path, "roce", &p),
+			  -EINVAL);
+		json_decref(root);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *srcdir = argc > 1 ? argv[1] : ".";
@@ -439,6 +525,8 @@ int main(int argc, char **argv)
 	test_tcp_latency_moves_tp(tmpdir);
 	test_netprof(tmpdir);
 	test_bad_configs(srcdir);
+	test_bad_hw();
+	test_bad_net_doc();
 	sim_test_cleanup(tmpdir);
 	return TEST_DONE();
 }
