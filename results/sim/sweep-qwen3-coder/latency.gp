@@ -16,7 +16,7 @@ set arrow from 1.47, graph 0 to 1.47, graph 1 nohead dt 3 lc rgb '#777777'
 set label "built-in RoCE\n1.5 µs" at 1.47, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
 set arrow from 19.00, graph 0 to 19.00, graph 1 nohead dt 3 lc rgb '#777777'
 set label "built-in socket\n19.0 µs" at 19.00, graph 0.07 center font 'sans,11' tc rgb '#333333' boxed front
-set label "TP=2 = one node\nat 5 µs" at 5.49, graph 0.93 center font 'sans,11' tc rgb '#d62728' boxed front
+set label "TP=2 = one node\nat 5 µs" at 5.47, graph 0.93 center font 'sans,11' tc rgb '#d62728' boxed front
 plot 'latency.csv' every ::1 using 1:5 w l lw 2 lc rgb '#222222' t 'single node', \
      '' every ::1 using 1:2 w lp lw 2 pt 5 lc rgb '#1f77b4' t 'PP=2', \
      '' every ::1 using 1:3 w lp lw 2 pt 7 lc rgb '#d62728' t 'TP=2', \
