@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The bootstrap's sockets: listen, accept, connect, exact I/O with a
- * deadline, frames and the hello exchange. The wire records are checked
- * in oob_wire.c, extra clients refused in oob_busy.c, the collectives
- * built on the frames in oob_coll.c.
+ * The bootstrap's sockets: listen, accept, exact I/O with a deadline,
+ * frames and the hello exchange. A rank's connection to rank 0 is in
+ * oob_connect.c, the wire records are checked in oob_wire.c, extra
+ * clients refused in oob_busy.c, the collectives built on the frames in
+ * oob_coll.c.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -42,7 +43,7 @@ void oob_addr_text(const struct sockaddr_storage *ss, socklen_t sl,
 	(void)n;
 }
 
-static void conn_names(struct bm_oob *oob, int peer, int fd)
+void oob_conn_names(struct bm_oob *oob, int peer, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -144,7 +145,7 @@ static int frame_recv(int fd, void *buf, size_t cap, size_t *len_p,
 
 /* A hello frame, NUL-terminated, in a buffer of exactly its size (at most
  * BM_OOB_HELLO_MAX, checked before the allocation). */
-static int hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
+int oob_hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
 {
 	unsigned char hdr[4];
 	size_t len;
@@ -170,7 +171,7 @@ static int hello_recv(int fd, uint64_t deadline, char **buf_p, size_t *len_p)
 	return 0;
 }
 
-static const char *oob_strerror(int ret, int timeout_ms)
+const char *oob_strerror(int ret, int timeout_ms)
 {
 	static __thread char buf[96];
 
@@ -227,7 +228,7 @@ int bm_oob_recv(struct bm_oob *oob, int peer, void *buf, size_t cap,
 	return 0;
 }
 
-static int preamble_exchange(struct bm_oob *oob, int fd, const char *who)
+int oob_preamble_exchange(struct bm_oob *oob, int fd, const char *who)
 {
 	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
 	unsigned char mine[BM_OOB_PREAMBLE_LEN], theirs[BM_OOB_PREAMBLE_LEN];
@@ -287,8 +288,8 @@ int oob_hello_send(const struct bm_oob *oob, int fd, int st,
 }
 
 /* Compares a received hello with ours; 0 or an enum bm_oob_status. The
- * frame it came from is NUL-terminated (hello_recv), so h->params is. */
-static int hello_check(const struct bm_oob *oob, const struct bm_oob_hello *h,
+ * frame it came from is NUL-terminated (oob_hello_recv), so h->params is. */
+int oob_hello_check(const struct bm_oob *oob, const struct bm_oob_hello *h,
 		       const char *who, bool from_root)
 {
 	char diff[512];
@@ -316,7 +317,7 @@ static int hello_check(const struct bm_oob *oob, const struct bm_oob_hello *h,
 	return BM_OOB_OK;
 }
 
-static int status_err(int st)
+int oob_status_err(int st)
 {
 	return st == BM_OOB_OK ? 0 : BM_OOB_EMISMATCH;
 }
@@ -398,7 +399,7 @@ static int cfg_check(const struct bm_oob_cfg *cfg)
 
 /* TCP_NODELAY; keepalive so that a peer whose host vanished (power, cable)
  * is noticed within about 20 s even by a side that only waits. */
-static void sock_tune(int fd)
+void oob_sock_tune(int fd)
 {
 	int one = 1, idle = 10, intvl = 2, cnt = 5;
 
@@ -500,10 +501,10 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 	int ret, st, r = -1;
 
 	bm_fault("hello");
-	ret = preamble_exchange(oob, fd, who);
+	ret = oob_preamble_exchange(oob, fd, who);
 	if (ret)
 		return ret;
-	ret = hello_recv(fd, deadline, &f, &len);
+	ret = oob_hello_recv(fd, deadline, &f, &len);
 	if (ret) {
 		BM_ERR("bootstrap hello from %s: %s", who,
 		       oob_strerror(ret, oob->timeout_ms));
@@ -520,7 +521,7 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 		       who, why);
 		return ret;
 	}
-	st = hello_check(oob, &h, who, false);
+	st = oob_hello_check(oob, &h, who, false);
 	if (!st) {
 		r = h.rank;
 		if (oob->fd[r] >= 0) {
@@ -536,7 +537,7 @@ static int accept_one(struct bm_oob *oob, int fd, const char *who)
 	if (st == BM_OOB_RANK && r >= 0)
 		return -EALREADY;
 	if (st)
-		return status_err(st);
+		return oob_status_err(st);
 	if (ret) {
 		BM_ERR("bootstrap reply to %s: %s", who,
 		       oob_strerror(ret, oob->timeout_ms));
@@ -579,7 +580,7 @@ int bm_oob_accept(struct bm_oob *oob)
 			first = false;
 			deadline = oob_deadline_after(oob->timeout_ms);
 		}
-		sock_tune(fd);
+		oob_sock_tune(fd);
 		oob_addr_text(&ss, sl, who, sizeof(who));
 		r = accept_one(oob, fd, who);
 		if (r == -EALREADY) {
@@ -591,144 +592,12 @@ int bm_oob_accept(struct bm_oob *oob)
 			return r;
 		}
 		oob->fd[r] = fd;
-		conn_names(oob, r, fd);
+		oob_conn_names(oob, r, fd);
 		oob->accepted++;
 		BM_DBG("rank %d connected from %s", r, who);
 	}
 	oob_refuser_start(oob);
 	return 0;
-}
-
-static int connect_root(struct bm_oob *oob, const struct bm_oob_cfg *cfg)
-{
-	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL, *ai;
-	char port[8], who[300];
-	int ret, fd = -1, last = 0;
-
-	snprintf(port, sizeof(port), "%u", cfg->port);
-	snprintf(who, sizeof(who), "rank 0 at %s:%u", cfg->host, cfg->port);
-	ret = getaddrinfo(cfg->host, port, &hints, &res);
-	if (ret) {
-		BM_ERR("cannot resolve '%s': %s", cfg->host, gai_strerror(ret));
-		return -EINVAL;
-	}
-	/* The server may start later than we do: retry until the deadline. */
-	while (fd < 0) {
-		for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-			struct pollfd pfd;
-			socklen_t el = sizeof(last);
-
-			fd = socket(ai->ai_family,
-				    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			if (fd < 0)
-				continue;
-			if (cfg->bind) {
-				struct addrinfo bh = { .ai_family = ai->ai_family,
-						       .ai_socktype = SOCK_STREAM,
-						       .ai_flags = AI_PASSIVE };
-				struct addrinfo *br = NULL;
-
-				if (getaddrinfo(cfg->bind, NULL, &bh, &br) ||
-				    bind(fd, br->ai_addr, br->ai_addrlen)) {
-					last = errno ? errno : EADDRNOTAVAIL;
-					if (br)
-						freeaddrinfo(br);
-					freeaddrinfo(res);
-					close(fd);
-					BM_ERR("cannot bind to '%s': %s",
-					       cfg->bind, strerror(last));
-					return -last;
-				}
-				freeaddrinfo(br);
-			}
-			if (connect(fd, ai->ai_addr, ai->ai_addrlen) &&
-			    errno != EINPROGRESS) {
-				last = errno;
-				goto next;
-			}
-			pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-			if (poll(&pfd, 1, bm_ms_left(deadline)) <= 0) {
-				last = ETIMEDOUT;
-				goto next;
-			}
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &last, &el);
-			if (!last)
-				break;
-next:
-			close(fd);
-			fd = -1;
-		}
-		if (fd >= 0 || bm_ms_left(deadline) == 0)
-			break;
-		{
-			struct timespec ts = { 0, 100 * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		BM_ERR("cannot connect to %s within %.1f s: %s", who,
-		       oob->timeout_ms / 1000.0,
-		       strerror(last ? last : ETIMEDOUT));
-		return -(last ? last : ETIMEDOUT);
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	sock_tune(fd);
-	oob->fd[0] = fd;
-	conn_names(oob, 0, fd);
-	return 0;
-}
-
-static int hello_client(struct bm_oob *oob)
-{
-	uint64_t deadline = oob_deadline_after(oob->timeout_ms);
-	struct bm_oob_hello h;
-	const char *why = "";
-	char who[96], *f = NULL;
-	size_t len;
-	int fd = oob->fd[0], ret, st;
-
-	snprintf(who, sizeof(who), "rank 0 (%s)", oob->peer[0]);
-	bm_fault("hello");
-	ret = preamble_exchange(oob, fd, who);
-	if (ret)
-		return ret;
-	ret = oob_hello_send(oob, fd, BM_OOB_OK, deadline);
-	if (!ret) {
-		bm_fault("params");
-		ret = hello_recv(fd, deadline, &f, &len);
-	}
-	if (ret) {
-		BM_ERR("bootstrap hello with %s: %s", who,
-		       oob_strerror(ret, oob->timeout_ms));
-		return ret;
-	}
-	ret = bm_oob_hello_parse(f, len, &h, &why);
-	if (ret) {
-		free(f);
-		BM_ERR("bootstrap reply from %s is malformed (%s)", who, why);
-		return ret;
-	}
-	if (h.status == BM_OOB_BUSY) {
-		free(f);
-		BM_ERR("%s is busy with a run of its own and refused this one; "
-		       "try again when it is done, or use another port", who);
-		return BM_OOB_EBUSY;
-	}
-	st = hello_check(oob, &h, who, true);
-	if (!st && h.status != BM_OOB_OK) {
-		BM_ERR("%s refused this rank (%s)", who,
-		       h.status == BM_OOB_RANK ? "rank taken or out of range" :
-		       "mismatch");
-		st = h.status;
-	}
-	free(f);
-	return status_err(st);
 }
 
 int bm_oob_attach(const struct bm_oob_cfg *cfg, int fd, struct bm_oob **oob_p)
@@ -755,7 +624,7 @@ int bm_oob_attach(const struct bm_oob_cfg *cfg, int fd, struct bm_oob **oob_p)
 		}
 	} else {
 		oob->fd[0] = fd;
-		ret = hello_client(oob);
+		ret = oob_hello_client(oob);
 		if (ret)
 			oob->fd[0] = -1;	/* the caller's again */
 	}
@@ -763,7 +632,7 @@ int bm_oob_attach(const struct bm_oob_cfg *cfg, int fd, struct bm_oob **oob_p)
 		bm_oob_close(oob);
 		return ret;
 	}
-	conn_names(oob, cfg->rank ? 0 : 1, fd);
+	oob_conn_names(oob, cfg->rank ? 0 : 1, fd);
 	*oob_p = oob;
 	return 0;
 }
@@ -786,9 +655,9 @@ int bm_oob_open(const struct bm_oob_cfg *cfg, struct bm_oob **oob_p)
 	oob = oob_new(cfg);
 	if (!oob)
 		return -ENOMEM;
-	ret = connect_root(oob, cfg);
+	ret = oob_connect_root(oob, cfg);
 	if (!ret)
-		ret = hello_client(oob);
+		ret = oob_hello_client(oob);
 done:
 	if (ret) {
 		bm_oob_close(oob);
