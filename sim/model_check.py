@@ -18,7 +18,13 @@ between boxes) and:
      time and with the algorithm/protocol NCCL logged.
 
     sim/model_check.py [--sim build/sim/sim] [--run results/gpu/multirank]
-                       [--profile-out FILE] [--json FILE] [--md FILE]
+                       [--costs PROFILE] [--profile-out FILE] [--json FILE]
+                       [--md FILE]
+
+--costs PROFILE takes proxy_us, ll_bw_gbs and bw_gbs from PROFILE (fitted
+on another run: sim/profiles/net-h200-loopback.json) instead of fitting
+them here, so that nothing at all is fitted on this run: the n = 2 rows
+are then a check too.
 
 --profile-out writes the fitted h200-loopback profile (what
 sim/profiles/net-h200-loopback.json holds). Exit 0 when both 4 KiB
@@ -153,6 +159,8 @@ def main():
     ap.add_argument("--sim", default=os.path.join(ROOT, "build/sim/sim"))
     ap.add_argument("--run", default=os.path.join(ROOT,
                                                   "results/gpu/multirank"))
+    ap.add_argument("--costs", help="per-step costs from this profile, "
+                    "nothing fitted on the run")
     ap.add_argument("--profile-out")
     ap.add_argument("--json")
     ap.add_argument("--md")
@@ -177,27 +185,40 @@ def main():
         ppath = os.path.join(tmp, "profiles", PROFILE)
         prof = json.load(open(ppath))
 
-        rows2 = [r for r in sim_rows(a.sim, tmp, 2, bp, sweeps[2])
-                 if r["op"] == "allreduce"]
-        p, ll, bw, used = fit(rows2, prof)
+        if a.costs:
+            try:
+                given = json.load(open(a.costs))
+                p, ll, bw = (float(given[k]["value"]) for k in
+                             ("proxy_us", "ll_bw_gbs", "bw_gbs"))
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                die("%s: no proxy_us/ll_bw_gbs/bw_gbs values (%s)" %
+                    (a.costs, e))
+            for k in ("proxy_us", "ll_bw_gbs", "bw_gbs"):
+                prof[k] = given[k]
+            used = 0
+        else:
+            rows2 = [r for r in sim_rows(a.sim, tmp, 2, bp, sweeps[2])
+                     if r["op"] == "allreduce"]
+            p, ll, bw, used = fit(rows2, prof)
         src = "%s/nccl_coll_h200_hosts2_sweep.json" % rel
         cells = ("%s: all-reduce bf16 in a CUDA graph, pipelined mean "
                  "(oop_time_us), 8 B .. 1 MiB x2, %d sizes" % (src, used))
         why_fit = ("fitted by sim/model_check.py on the 2-rank rows only "
                    "(least squares on relative error); the 4- and 8-rank "
                    "rows check it")
-        prof["proxy_us"] = {
-            "value": round(p, 3), "unit": "us", "kind": "fitted",
-            "cells": cells, "why": "both proxies on every socket crossing "
-            "(net_socket.cc:537-641): " + why_fit}
-        prof["ll_bw_gbs"] = {
-            "value": round(ll, 3), "unit": "GB/s", "kind": "fitted",
-            "cells": cells, "why": "LL lines through the proxy's "
-            "send()/recv() copies: " + why_fit}
-        prof["bw_gbs"] = {
-            "value": round(bw, 3), "unit": "GB/s", "kind": "fitted",
-            "cells": cells, "why": "Simple-protocol chunks through the "
-            "proxies: " + why_fit}
+        if not a.costs:
+            prof["proxy_us"] = {
+                "value": round(p, 3), "unit": "us", "kind": "fitted",
+                "cells": cells, "why": "both proxies on every socket "
+                "crossing (net_socket.cc:537-641): " + why_fit}
+            prof["ll_bw_gbs"] = {
+                "value": round(ll, 3), "unit": "GB/s", "kind": "fitted",
+                "cells": cells, "why": "LL lines through the proxy's "
+                "send()/recv() copies: " + why_fit}
+            prof["bw_gbs"] = {
+                "value": round(bw, 3), "unit": "GB/s", "kind": "fitted",
+                "cells": cells, "why": "Simple-protocol chunks through the "
+                "proxies: " + why_fit}
         lat = json.load(open(bp))["results"][0]
         prof["_comment"] = (
             "The same-machine analogue of the socket path, measured here "
@@ -225,7 +246,9 @@ def main():
 
         out = {"run": rel, "fit": {"proxy_us": p, "ll_bw_gbs": ll,
                                    "bw_gbs": bw, "rows": used,
-                                   "on": src},
+                                   "on": os.path.relpath(a.costs, ROOT)
+                                   if a.costs else src,
+                                   "fitted_here": not a.costs},
                "bound_pct": BOUND, "rows": []}
         ok = True
         for n in (2, 4, 8):
@@ -241,7 +264,8 @@ def main():
                 err = 100.0 * (pred - meas) / meas if meas else None
                 same = (r["algo"].upper() == nalgo.upper() and
                         r["proto"].upper() == nproto.upper())
-                row = {"nranks": n, "size": size, "fitted_on": n == 2,
+                row = {"nranks": n, "size": size,
+                       "fitted_on": n == 2 and not a.costs,
                        "algo": r["algo"], "proto": r["proto"],
                        "nccl_algo": nalgo, "nccl_proto": nproto,
                        "choice_matches": same,
@@ -267,9 +291,10 @@ def main():
                                    100.0 * (pred - max(v)) / max(v),
                                    100.0 * (pred - min(v)) / min(v)]}
                         out.setdefault("key_4k", []).append(key)
-                        if n > 2 and abs(key["error_pct"]) > BOUND:
+                        checked = n > 2 or a.costs
+                        if checked and abs(key["error_pct"]) > BOUND:
                             ok = False
-                    elif n > 2:
+                    elif n > 2 or a.costs:
                         ok = False
         out["within_bound"] = ok
     finally:
@@ -284,15 +309,19 @@ def main():
              "on one GPU of one host over loopback TCP, NCCL's socket "
              "transport: **not a link between boxes**).\n\n"
              "Link: one-way from the run's `ib_lat -t tcp --busy-poll` "
-             "(derived). Fitted on the n = 2 all-reduce rows only (%d sizes):"
-             " proxy %.2f us per crossing and proxy, LL %.2f GB/s, Simple "
-             "%.2f GB/s. n = 4 and 8: predicted, nothing fitted on them.\n\n"
+             "(derived). %s: proxy %.2f us per crossing and proxy, LL %.2f "
+             "GB/s, Simple %.2f GB/s. %s\n\n"
              "Measured: in-graph pipelined mean (`oop_time_us`); NCCL's "
              "choice: rank 0's TUNING lines.\n\n"
              "| n | size (B) | model algo/proto | NCCL algo/proto | crossings |"
              " link | proxy | wire | predicted us | measured us | error |\n"
              "|---|---|---|---|---|---|---|---|---|---|---|\n" %
-             (rel, used, p, ll, bw))
+             (rel, ("Per-step costs from `%s` (fitted on another run), "
+                    "nothing fitted on this one" %
+                    os.path.relpath(a.costs, ROOT)) if a.costs else
+              ("Fitted on the n = 2 all-reduce rows only (%d sizes)" % used),
+              p, ll, bw, "Every n predicted." if a.costs else
+              "n = 4 and 8: predicted, nothing fitted on them."))
     for r in out["rows"]:
         md.write("| %d%s | %d | %s/%s | %s/%s%s | %d | %.1f | %.1f | %.1f |"
                  " %.1f | %s | %s |\n" % (
@@ -319,13 +348,15 @@ def main():
              "| error vs median | error range |\n|---|---|---|---|---|\n")
     for k in out.get("key_4k", []):
         md.write("| %d%s | %.1f | %.1f; %s | %+.1f%% | %+.1f%% .. %+.1f%% |\n"
-                 % (k["nranks"], " (fit)" if k["nranks"] == 2 else "",
+                 % (k["nranks"], " (fit)" if k["nranks"] == 2 and
+                    not a.costs else "",
                     k["predicted_us"], k["median_us"],
                     ", ".join("%.1f" % x for x in k["measured_us"]),
                     k["error_pct"], k["error_range_pct"][0],
                     k["error_range_pct"][1]))
-    md.write("\n-> %s the %g%% bound at n = 4 and 8 (on the median).\n" %
-             ("within" if ok else "NOT within", BOUND))
+    md.write("\n-> %s the %g%% bound at n = %s (on the median).\n" %
+             ("within" if ok else "NOT within", BOUND,
+              "2, 4 and 8" if a.costs else "4 and 8"))
     text = md.getvalue()
     print(text, end="")
     if a.md:

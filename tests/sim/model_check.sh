@@ -5,7 +5,9 @@
 # values sim/profiles/net-h200-loopback.json holds (the profile is
 # reproducible from the data), and NetModel's algorithm/protocol must be
 # the one NCCL logged at every size, n = 2, 4, 8 (a regression in the
-# tuning-model replay fails here).
+# tuning-model replay fails here). Then the second run
+# (results/gpu/multirank-2/) with those costs (--costs): nothing fitted
+# on it, NCCL's choice again matched at every size.
 # usage: model_check.sh SIM_EXE SOURCE_ROOT
 set -u
 sim=$1 root=$2
@@ -53,4 +55,37 @@ if not any(r["fitted_on"] for r in rows) or \
 print("%d rows, %d problems" % (len(rows), bad))
 sys.exit(1 if bad else 0)
 PY
-echo "ok: profile reproduced from the run; NCCL's choice matched at every size"
+python3 "$root/sim/model_check.py" --sim "$sim" \
+	--run "$root/results/gpu/multirank-2" \
+	--costs "$root/sim/profiles/net-h200-loopback.json" \
+	--profile-out "$tmp/p2.json" --json "$tmp/mc2.json" >"$tmp/out2.md"
+rc=$?
+if [ $rc -gt 1 ]; then
+	echo "FAIL: model_check.py --costs exit $rc" >&2
+	exit 1
+fi
+python3 - "$tmp/p2.json" "$root/sim/profiles/net-h200-loopback.json" \
+	"$tmp/mc2.json" <<'PY' || exit 1
+import json, sys
+used, have, mc = (json.load(open(f)) for f in sys.argv[1:4])
+bad = 0
+for k in ("proxy_us", "ll_bw_gbs", "bw_gbs"):
+    if used[k] != have[k]:
+        print("FAIL: --costs: %s %s, the profile holds %s" % (
+            k, used[k]["value"], have[k]["value"]))
+        bad += 1
+if mc["fit"]["fitted_here"] or any(r["fitted_on"] for r in mc["rows"]):
+    print("FAIL: --costs: something marked as fitted on this run")
+    bad += 1
+rs = mc["rows"]
+miss = [r for r in rs if not r["choice_matches"]]
+if len(rs) < 54 or miss:
+    print("FAIL: run 2: %d rows, %d choices differ from NCCL's" % (
+        len(rs), len(miss)))
+    bad += 1
+if len(mc.get("key_4k", [])) != 3:
+    print("FAIL: run 2: the 4 KiB rows for n = 2, 4, 8 missing")
+    bad += 1
+sys.exit(1 if bad else 0)
+PY
+echo "ok: profile reproduced from the run; NCCL's choice matched at every size, on both runs"
