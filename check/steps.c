@@ -397,11 +397,17 @@ static int gen_bw(struct chk_pair *pr, const struct chk_plan *pl,
 static int gen_nccl(struct chk_pair *pr, const struct chk_plan *pl,
 		    const struct kind *k, struct gen_out *g)
 {
+	/* IB against sockets where the pair has RDMA to offer NCCL; else
+	 * sockets alone (nccl_coll --compare refuses an IB communicator that
+	 * fell back to sockets, and there is no IB to measure) */
+	bool ib = pr->rdma && !(pl->p->skip & CHK_SKIP_RDMA);
+
 	if (pr->sub)
 		return 0;
-	g->job = json_pack("{s:s,s:s}", "tool", "nccl_coll", "model",
-			   pl->p->model);
-	g->title = k->what;
+	g->job = json_pack("{s:s,s:s,s:s}", "tool", "nccl_coll", "model",
+			   pl->p->model, "net", ib ? "compare" : "socket");
+	g->title = ib ? k->what : "NCCL collectives at the decode sizes, "
+				  "sockets only (no RDMA on the pair)";
 	g->expect_s = 120;
 	return 1;
 }
@@ -690,11 +696,15 @@ static int nccl_argv(json_t *spec, json_t *local, bool client,
 {
 	const char *host = json_string_value(json_object_get(spec, "host"));
 	const char *model = json_string_value(json_object_get(spec, "model"));
+	const char *net = json_string_value(json_object_get(spec, "net"));
 	long long port, to;
 	int ret = 0;
 
-	if ((client && !host_ok(host)) || !model || strlen(model) > 200 ||
-	    strchr(model, '\n') || jint(spec, "port", 1, 65535, &port) ||
+	if (!net || (strcmp(net, "compare") && strcmp(net, "socket")))
+		net = NULL;
+	if ((client && !host_ok(host)) || !model || !net ||
+	    strlen(model) > 200 || strchr(model, '\n') ||
+	    jint(spec, "port", 1, 65535, &port) ||
 	    jint(spec, "timeout_s", 1, 3600, &to)) {
 		BM_ERR("job: bad nccl_coll fields");
 		return -EPROTO;
@@ -714,7 +724,12 @@ static int nccl_argv(json_t *spec, json_t *local, bool client,
 		ret |= add(b, "-p");
 		ret |= add(b, "%lld", port);
 	}
-	ret |= add(b, "--compare");
+	if (!strcmp(net, "compare")) {
+		ret |= add(b, "--compare");
+	} else {
+		ret |= add(b, "--net");
+		ret |= add(b, "socket");
+	}
 	ret |= add(b, "--decode");
 	ret |= add(b, "%s", model);
 	ret |= add(b, "--no-samples");

@@ -239,14 +239,27 @@ void vr_nccl(json_t *rep, struct vrow *v)
 					       "data_check"));
 	json_array_foreach(json_object_get(d, "results"), i, r) {
 		const char *op = json_string_value(json_object_get(r, "op"));
+		const char *mode = json_string_value(json_object_get(r,
+							"mode"));
 		const char *ib = json_string_value(json_object_get(r,
 							"ib_transport"));
 
 		if (!op || strcmp(op, "allreduce") || v->figure[0])
 			continue;
+		if (!json_object_get(r, "ib_lat_us_p50")) {
+			/* sockets only (no RDMA on the pair): the graph row */
+			if (!mode || strcmp(mode, "graph"))
+				continue;
+			APPEND(v->figure, "all-reduce %lld B (graph): socket "
+			       "%.1f us; IB not measured (no RDMA on the pair)",
+			       json_integer_value(json_object_get(r, "size")),
+			       json_number_value(json_object_get(r,
+						 "oop_lat_us_p50")));
+			continue;
+		}
 		APPEND(v->figure, "all-reduce %lld B (%s): IB %.1f us, socket %.1f "
 		       "us (x%.2f)", json_integer_value(json_object_get(r,
-		       "size")), json_string_value(json_object_get(r, "mode")),
+		       "size")), mode ? mode : "?",
 		       json_number_value(json_object_get(r, "ib_lat_us_p50")),
 		       json_number_value(json_object_get(r, "socket_lat_us_p50")),
 		       json_number_value(json_object_get(r, "ratio_socket_ib")));

@@ -59,8 +59,8 @@ void coll_target_setup(struct coll_state *st, struct coll_target *t,
 
 /* Fill, run once (eager or the 1-op graph), copy back, count wrong on
  * every rank. */
-static int check_target(struct coll_state *st, struct coll_target *t,
-			cudaGraphExec_t g1, uint64_t *wrong_p)
+int coll_check_target(struct coll_state *st, struct coll_target *t,
+		      cudaGraphExec_t g1, uint64_t *wrong_p)
 {
 	const struct coll_call *c = &t->call;
 	size_t elt = coll_dtype_size(c->dtype);
@@ -380,7 +380,7 @@ static int run_place(struct coll_state *st, const struct coll_item *it,
 		ret = nrt_sync(st->ctx, nc, st->ctx->stream, 0);
 	if (ret)
 		goto out;
-	ret = check_target(st, &t, g1, &w);
+	ret = coll_check_target(st, &t, g1, &w);
 	if (ret)
 		goto out;
 	nrt_check_add(&st->h->check, w);

@@ -44,6 +44,10 @@ void coll_target_setup(struct coll_state *st, struct coll_target *t,
 		       bool in_place, struct nrt_comm *nc);
 /* nrt_launch_fn: enqueue t's operation on s (waits out ncclInProgress). */
 int  coll_launch(void *arg, cudaStream_t s);
+/* The data check of t: fill, run once (g1: its 1-operation graph, NULL:
+ * eager), copy back; *wrong_p: wrong elements summed over every rank. */
+int  coll_check_target(struct coll_state *st, struct coll_target *t,
+		       cudaGraphExec_t g1, uint64_t *wrong_p);
 /* One isolated sample: GPU us of one operation after the start barrier;
  * g1: its 1-operation graph, NULL: eager. */
 int  coll_time_one(struct coll_state *st, struct coll_target *t,

@@ -2,8 +2,10 @@
 /*
  * nccl_coll --compare: IB and socket communicators in one process,
  * alternating blocks of isolated graph samples, order reversed each block.
- * A row per item: both medians, ratio socket/IB and its 95% CI over blocks.
- * It times only: no data check.
+ * A row per item: both medians, ratio socket/IB and its 95% CI over blocks,
+ * and the data check of each communicator (one checked operation on each
+ * before its blocks: the figures are of a network that moved the right
+ * bytes).
  */
 #include <errno.h>
 #include <math.h>
@@ -36,10 +38,28 @@ static int block_median(struct coll_state *st, const struct coll_item *it,
 	return 0;
 }
 
+/* One checked operation of item it on communicator nc, in its graph. */
+static int check_on(struct coll_state *st, const struct coll_item *it,
+		    struct nrt_comm *nc, uint64_t *wrong_p)
+{
+	struct coll_target t;
+	cudaGraphExec_t g1 = NULL;
+	int ret;
+
+	coll_target_setup(st, &t, it->op, it->dtype, it->size, false, nc);
+	ret = nrt_graph_capture(st->ctx, coll_launch, &t, 1, &g1);
+	if (!ret)
+		ret = coll_check_target(st, &t, g1, wrong_p);
+	nrt_graph_destroy(g1);
+	if (!ret)
+		nrt_check_add(&st->h->check, *wrong_p);
+	return ret;
+}
+
 static json_t *compare_row(const struct coll_item *it, double *med[2],
 			   const double *ratio, int nb, size_t per,
 			   const struct nrt_comm *ib,
-			   const struct nrt_comm *sock)
+			   const struct nrt_comm *sock, const uint64_t *wrong)
 {
 	struct bm_stats a, c, s;
 	double lo = NAN, hi = NAN;
@@ -63,6 +83,9 @@ static json_t *compare_row(const struct coll_item *it, double *med[2],
 			    json_real(lo));
 	json_object_set_new(row, "ratio_ci95_hi", isnan(hi) ? json_null() :
 			    json_real(hi));
+	json_object_set_new(row, "ib_wrong", json_integer((json_int_t)wrong[0]));
+	json_object_set_new(row, "socket_wrong",
+			    json_integer((json_int_t)wrong[1]));
 	json_object_set_new(row, "blocks", json_integer(nb));
 	json_object_set_new(row, "samples_per_block", json_integer((int)per));
 	json_object_set_new(row, "ib_transport", json_string(
@@ -81,6 +104,7 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 	size_t per = p->com.iters / (size_t)nb;
 	double *ratio = calloc((size_t)nb, sizeof(double)), *med[2], *slow;
 	struct nrt_comm *nc[2] = { ib, sock };
+	uint64_t wrong[2] = { 0, 0 };
 
 	if (per < 5)
 		per = 5;
@@ -91,6 +115,8 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 		ret = -ENOMEM;
 		goto out;
 	}
+	for (k = 0; k < 2 && !ret; k++)
+		ret = check_on(st, it, nc[k], &wrong[k]);
 	for (b = 0; b < nb && !ret; b++) {
 		for (k = 0; k < 2 && !ret; k++) {
 			int which = (b & 1) ? 1 - k : k;
@@ -103,7 +129,7 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 	}
 	if (!ret)	/* ranks > 0: quiet, no files */
 		ret = nrt_harness_row(st->h, compare_row(it, med, ratio, nb,
-							 per, ib, sock));
+							 per, ib, sock, wrong));
 out:
 	free(ratio);
 	free(med[0]);
@@ -131,8 +157,7 @@ int coll_run_compare(struct coll_state *st)
 	struct nrt_comm *ib, *so;
 	int i, ret;
 
-	st->h->check.none_why = "--compare times isolated samples only; it "
-				"makes no data check";
+	st->h->check.planned = 2 * (uint64_t)st->nitems;
 	ret = nrt_comm_open(c, o, &other);
 	if (ret) {
 		BM_ERR("--compare: NCCL could not open a second communicator "

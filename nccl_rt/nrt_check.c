@@ -16,9 +16,7 @@ const char *nrt_check_verdict(const struct nrt_check *c, const char *err,
 		return "FAILED";
 	}
 	if (!c->done) {
-		if (!c->planned && c->none_why)
-			snprintf(why, len, "%s", c->none_why);
-		else if (err)
+		if (err)
 			snprintf(why, len, "stopped before the first check: %s",
 				 err);
 		else

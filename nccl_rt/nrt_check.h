@@ -15,10 +15,9 @@
 #include "bm.h"
 
 struct nrt_check {
-	uint64_t    planned;  /* checks the run means to make (0: none) */
-	uint64_t    done;     /* checks made (each over every rank) */
-	uint64_t    wrong;    /* wrong elements, summed over the ranks */
-	const char *none_why; /* with planned 0: why the run checks nothing */
+	uint64_t planned;	/* checks the run means to make (0: none) */
+	uint64_t done;		/* checks made (each over every rank) */
+	uint64_t wrong;		/* wrong elements, summed over the ranks */
 };
 
 /* One check made, with its wrong elements over every rank. */

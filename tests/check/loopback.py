@@ -19,6 +19,11 @@ Cases:
   mismatch   different explicit --model on the two sides: both refuse,
              naming --model
   usage      bad options and an existing -o: exit 2
+  gpu        (suite gpu) a pair on one GPU machine, each node its own
+             NCCL_HOSTID, --skip rdma: the NCCL step runs nccl_coll over
+             sockets on both nodes, its data check passed, the verdict
+             names the socket figure and that IB was not measured, and
+             the prediction reads the NCCL file (77 without a GPU or NCCL)
   slurm      SLURM_* variables with SLURM_NODELIST=127.0.0.1 and no
              MASTER_ADDR: rank 0's address from the host list (77 where
              common/launch does not parse host lists yet)
@@ -316,13 +321,60 @@ def case_slurm(tmp):
     print("slurm: ok")
 
 
+def case_gpu(tmp):
+    port = free_port()
+    base = ["-p", str(port), "--timeout", "60"]
+    w = Node(EXE, tmp, "A", base, {"NCCL_HOSTID": "netroof-check-a"})
+    time.sleep(0.2)
+    c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + FAST +
+             ["--skip", "rdma"], {"NCCL_HOSTID": "netroof-check-b"})
+    rc1, rc0 = c.wait(400), w.wait(60)
+    rep = w.report() if os.path.exists(os.path.join(w.dir, "report.json")) \
+        else None
+    st = steps(rep, "nccl") if rep else []
+    if st and st[0]["status"] == "skipped" and (
+            "no GPU" in st[0]["why"] or "without NCCL" in st[0]["why"]):
+        print("SKIP: %s" % st[0]["why"], file=sys.stderr)
+        sys.exit(77)
+    if (rc0, rc1) != (0, 0):
+        fail("rc %d/%d\n%s\n%s" % (rc0, rc1, w.err(), c.err()))
+    same_report(w, c)
+    if len(st) != 1 or st[0]["status"] != "ok":
+        fail("nccl step %r" % st)
+    if "sockets only" not in st[0]["title"]:
+        fail("nccl step title %r" % st[0]["title"])
+    doc = st[0]["doc"]
+    if doc["summary"]["data_check"] != "passed" or \
+            doc["meta"]["transport"] != "socket" or doc["meta"]["nranks"] != 2:
+        fail("nccl_coll document: %r %r" % (doc["summary"], doc["meta"]))
+    if not any(r["op"] == "allreduce" and r["size"] == 4096
+               for r in doc["results"]):
+        fail("no 4 KiB all-reduce (Qwen3-Coder's decode size)")
+    x = check(rep, "nccl")
+    if x["status"] != "PASS" or "IB not measured" not in x["figure"] or \
+            "data check passed" not in x["figure"]:
+        fail("nccl check %r" % x)
+    ins = rep["prediction"]["inputs"]["socket"]
+    if not ins.get("nccl", "").endswith("-nccl.json"):
+        fail("the prediction was not given the NCCL file: %r" % ins)
+    rows = {(r["mode"], r["transport"], r["source"]): r
+            for r in rep["prediction"]["rows"]}
+    tp = rows.get(("tp", "socket", "measured"))
+    if not tp or not tp["tok_s"] or not any(
+            f.endswith("-nccl.json") for f in tp.get("net_files", [])):
+        fail("the measured socket TP row did not use the NCCL file: %r" % tp)
+    check_html(os.path.join(w.dir, "report.html"))
+    no_leftovers()
+    print("gpu: ok: %s" % x["figure"])
+
+
 def main():
     subreaper()
     with tempfile.TemporaryDirectory(prefix="netroof-check-") as tmp:
         {"tcp": case_tcp, "nordma": case_nordma, "pairwise": case_pairwise,
          "killed": case_killed, "hung": case_hung,
          "mismatch": case_mismatch, "usage": case_usage,
-         "slurm": case_slurm}[CASE](tmp)
+         "slurm": case_slurm, "gpu": case_gpu}[CASE](tmp)
 
 
 main()

@@ -140,9 +140,10 @@ static void job_argv(void)
 	/* nccl_coll: rank 1 connects to rank 0's bootstrap */
 	json_decref(local);
 	local = node("b", "rocep1s0f0", "enp1s0f0np0", "10.1.0.2", 24, 1);
-	spec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i}", "tool", "nccl_coll",
+	spec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "tool", "nccl_coll",
 			 "role", "client", "model", "qwen3-coder-30b-a3b",
-			 "host", "10.1.0.1", "port", 18522, "timeout_s", 30);
+			 "host", "10.1.0.1", "port", 18522, "timeout_s", 30,
+			 "net", "compare");
 	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
 			       sizeof(store), out, sizeof(out)), 0);
 	join(argv, line, sizeof(line));
@@ -150,6 +151,21 @@ static void job_argv(void)
 		     "--peer 10.1.0.1:18522 --compare --decode "
 		     "qwen3-coder-30b-a3b --no-samples --timeout 30 -J "
 		     "/d/out.json");
+	/* no RDMA on the pair: sockets alone */
+	json_object_set_new(spec, "net", json_string("socket"));
+	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
+			       sizeof(store), out, sizeof(out)), 0);
+	join(argv, line, sizeof(line));
+	EXPECT(strstr(line, "--peer 10.1.0.1:18522 --net socket --decode "
+		      "qwen3-coder-30b-a3b") != NULL);
+	EXPECT(strstr(line, "--compare") == NULL);
+	/* any other net, or none, is refused */
+	json_object_set_new(spec, "net", json_string("ib; rm -rf /"));
+	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
+			       sizeof(store), out, sizeof(out)), -EPROTO);
+	json_object_del(spec, "net");
+	EXPECT_EQ(chk_job_argv(spec, local, "/d", argv, 64, store,
+			       sizeof(store), out, sizeof(out)), -EPROTO);
 	json_decref(spec);
 	json_decref(local);
 }
@@ -179,6 +195,43 @@ static void absorb(struct chk_pair *pr, json_t *spec, json_t *doc)
 {
 	chk_pair_absorb(pr, spec, doc);
 	json_decref(doc);
+}
+
+/* A plausible document of a step of that kind (1.5 us RDMA, 20 us TCP). */
+static json_t *pretend_doc(const char *kind)
+{
+	bool rdma = !strncmp(kind, "rdma", 4);
+
+	if (strstr(kind, "_bw"))
+		return bw_doc(rdma ? "write" : "tcp", 4096, rdma ? 10.0 : 5.0);
+	return lat_doc(rdma ? "write" : "tcp", 2, 65536, rdma ? 1.5 : 20, 0.1);
+}
+
+/* The "net" of the pair's NCCL step ("?" if it has none), every other
+ * step absorbed as measured. */
+static const char *nccl_net(struct chk_pair *pr, const struct chk_plan *pl)
+{
+	static char net[16];
+	json_t *s = NULL, *c = NULL, *k = NULL;
+	int ret;
+
+	snprintf(net, sizeof(net), "?");
+	while ((ret = chk_pair_next(pr, pl, &s, &c, &k))) {
+		if (ret == 2) {
+			json_decref(k);
+			continue;
+		}
+		if (!strcmp(json_string_value(json_object_get(c, "kind")),
+			    "nccl"))
+			snprintf(net, sizeof(net), "%s", json_string_value(
+				 json_object_get(c, "net")));
+		else
+			absorb(pr, c, pretend_doc(json_string_value(
+				json_object_get(c, "kind"))));
+		json_decref(s);
+		json_decref(c);
+	}
+	return net;
 }
 
 static void pair_steps(void)
@@ -290,6 +343,18 @@ static void pair_steps(void)
 	chk_pair_init(&pr, nodes, 0, 1, 0, true, "192.168.1.10");
 	EXPECT(!pr.rdma && pr.gpu);
 	EXPECT_STREQ(pr.rdma_why, "no usable RDMA device on a");
+	EXPECT_STREQ(nccl_net(&pr, &pl), "socket");
+	json_decref(nodes);
+	/* GPUs and RDMA on both: IB against sockets; --skip rdma: sockets */
+	nodes = json_pack("[o,o]", node("b", "rxe0", "eth0", "10.0.0.2", 24, 1),
+			  node("a", "rxe0", "eth0", "10.0.0.1", 24, 1));
+	chk_pair_init(&pr, nodes, 0, 1, 0, true, "192.168.1.10");
+	EXPECT(pr.rdma && pr.gpu);
+	EXPECT_STREQ(nccl_net(&pr, &pl), "compare");
+	p.skip = CHK_SKIP_RDMA;
+	chk_pair_init(&pr, nodes, 0, 1, 0, true, "192.168.1.10");
+	EXPECT_STREQ(nccl_net(&pr, &pl), "socket");
+	p.skip = 0;
 	json_decref(nodes);
 }
 
@@ -406,6 +471,68 @@ static void verdict(void)
 	json_decref(rep);
 }
 
+static const char *figure(json_t *checks, const char *id)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(checks, i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "id")), id))
+			return json_string_value(json_object_get(c, "figure"));
+	return "";
+}
+
+/* The NCCL check on nccl_coll's document: --compare (IB against sockets,
+ * each communicator data-checked) and sockets alone. */
+static void verdict_nccl(void)
+{
+	json_t *rep, *doc, *checks, *row;
+	int ex;
+
+	doc = json_pack("{s:{s:s},s:[{s:s,s:i,s:s,s:f,s:f,s:f,s:s}]}",
+			"summary", "data_check", "passed", "results", "op",
+			"allreduce", "size", 4096, "mode", "graph",
+			"ib_lat_us_p50", 30.0, "socket_lat_us_p50", 70.0,
+			"ratio_socket_ib", 2.33, "ib_transport", "IB");
+	rep = json_pack("{s:[o,o],s:[o],s:{s:s}}", "nodes",
+			node("b", "rxe0", "eth0", "10.0.0.2", 24, 1),
+			node("a", "rxe0", "eth0", "10.0.0.1", 24, 1), "steps",
+			step("nccl", 0, 1, "ok", doc), "params", "skip", "");
+	checks = verdict_of(rep, false, &ex);
+	EXPECT_STREQ(status(checks, "nccl"), "PASS");
+	EXPECT(strstr(figure(checks, "nccl"), "IB 30.0 us, socket 70.0 us "
+		      "(x2.33); data check passed") != NULL);
+	/* an IB communicator that ran over sockets: WARN */
+	row = json_array_get(json_object_get(doc, "results"), 0);
+	json_object_set_new(row, "ib_transport", json_string("socket"));
+	checks = verdict_of(rep, false, &ex);
+	EXPECT_STREQ(status(checks, "nccl"), "WARN");
+	/* no data check made (what --compare used to write): no PASS */
+	json_object_set_new(row, "ib_transport", json_string("IB"));
+	json_object_set_new(json_object_get(doc, "summary"), "data_check",
+			    json_string("not run"));
+	checks = verdict_of(rep, false, &ex);
+	EXPECT_STREQ(status(checks, "nccl"), "FAIL");
+	json_decref(rep);
+
+	/* sockets alone: the graph row, IB said not measured */
+	doc = json_pack("{s:{s:s},s:[{s:s,s:i,s:s,s:f},{s:s,s:i,s:s,s:f}]}",
+			"summary", "data_check", "passed", "results", "op",
+			"allreduce", "size", 4096, "mode", "eager",
+			"oop_lat_us_p50", 90.0, "op", "allreduce", "size", 4096,
+			"mode", "graph", "oop_lat_us_p50", 80.0);
+	rep = json_pack("{s:[o,o],s:[o],s:{s:s}}", "nodes",
+			node("b", NULL, NULL, NULL, 0, 1),
+			node("a", NULL, NULL, NULL, 0, 1), "steps",
+			step("nccl", 0, 1, "ok", doc), "params", "skip", "");
+	checks = verdict_of(rep, false, &ex);
+	EXPECT_STREQ(status(checks, "nccl"), "PASS");
+	EXPECT(strstr(figure(checks, "nccl"), "all-reduce 4096 B (graph): "
+		      "socket 80.0 us; IB not measured (no RDMA on the pair); "
+		      "data check passed") != NULL);
+	json_decref(rep);
+}
+
 static void reference(void)
 {
 	char src[4096];
@@ -511,6 +638,7 @@ int main(void)
 	pair_steps();
 	pairs();
 	verdict();
+	verdict_nccl();
 	reference();
 	decode_sizes();
 	svg();

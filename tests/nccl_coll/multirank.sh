@@ -15,6 +15,11 @@
 #                                other rank ends on its own within
 #                                --timeout (+ the abort), the run exits 1,
 #                                and rank 0's JSON says why
+#   multirank.sh EXE compare N   --compare --allow-fallback --decode: the
+#                                IB communicator falls back to sockets here
+#                                (no RDMA device), labelled; each
+#                                communicator's data check made per size
+#                                and passed, every row with both medians
 #   multirank.sh EXE mps         whatever the MPS state is here: with MPS,
 #                                the meta says so; without, the run is
 #                                refused (77, with how to start a daemon)
@@ -153,6 +158,36 @@ print("ok: error", repr(d["error"]), "data_check", s["data_check"])
 PY
 	echo "ok: rank $victim of $n killed: the others ended in $ms ms, exit 1"
 	;;
+compare)
+	n=$1
+	"$exe" --local-hosts "$n" -q --compare --allow-fallback \
+		--decode qwen3-coder-30b-a3b -n 40 --blocks 4 --timeout 60 \
+		-J "$dir/cmp.json"
+	rc=$?
+	[ $rc -eq 77 ] && exit 77
+	[ $rc -eq 0 ] || fail "--compare --local-hosts $n: exit $rc"
+	python3 - "$dir/cmp.json" "$n" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+s, m, rows = d["summary"], d["meta"], d["results"]
+assert d["error"] is None, d["error"]
+assert rows, d
+# two checks per item: one on each communicator, before its blocks
+assert s["data_check"] == "passed", s
+assert s["checks_planned"] == 2 * len(rows), (s, len(rows))
+assert s["checks_done"] == s["checks_planned"] and s["wrong_total"] == 0, s
+assert m["nranks"] == n, m
+for r in rows:
+    assert r["ib_wrong"] == 0 and r["socket_wrong"] == 0, r
+    assert r["ib_lat_us_p50"] > 0 and r["socket_lat_us_p50"] > 0, r
+    assert r["socket_transport"] == "socket", r
+    # no RDMA device on this machine: the "IB" side is sockets, and says so
+    assert r["ib_transport"] == "socket", r
+print("ok: --compare, %d ranks: %d rows, %d checks passed (IB side over %s)"
+      % (n, len(rows), s["checks_done"], rows[0]["ib_transport"]))
+PY
+	;;
 mps)
 	run() {	# run NAME ARGS: one tiny eager run of 2 ranks
 		name=$1; shift
@@ -194,6 +229,7 @@ assert rows and all(r.get("time_sliced") is True for r in rows), rows
 print("ok: --allow-time-sliced: every row and the meta marked")
 PY
 	;;
-*)	echo "usage: $0 EXE check N | kill N K | mps" >&2; exit 99 ;;
+*)	echo "usage: $0 EXE check N | compare N | kill N K | mps" >&2
+	exit 99 ;;
 esac
 exit 0
