@@ -4,8 +4,9 @@
 only).
   loopback.py NETROOF CASE
 Cases:
-  tcp        a pair, --skip rdma on the connecting side only (the waiting
-             side takes it): exit 0 on both, the same report on both, TCP
+  tcp        a pair, --skip rdma,nccl on the connecting side only (the
+             waiting side takes it; nccl: a GPU machine runs the tests
+             too, and case gpu covers that step): exit 0 on both, the same report on both, TCP
              rows, the prediction from the measured TCP link, valid HTML
              with every plot, and nothing left running
   nordma     the same without --skip: the RDMA device check FAILs (exit
@@ -68,13 +69,13 @@ def same_report(w, c):
 
 
 def case_tcp(tmp):
-    w, c = pair(tmp, [], FAST + ["--skip", "rdma"])
+    w, c = pair(tmp, [], FAST + ["--skip", "rdma,nccl"])
     rc1, rc0 = c.wait(120), w.wait(30)
     if (rc0, rc1) != (0, 0):
         fail("rc %d/%d\n%s\n%s" % (rc0, rc1, w.err(), c.err()))
     same_report(w, c)
     rep = w.report()
-    if rep["params"]["skip"] != "rdma":
+    if rep["params"]["skip"] != "rdma,nccl":
         fail("the waiting side did not take --skip: %r" % rep["params"])
     v = rep["verdict"]
     if v["exit"] != 0 or v["fail"] != 0 or v["steps_run"] < 5:
@@ -87,7 +88,7 @@ def case_tcp(tmp):
         if x["status"] != "SKIP" or "--skip rdma" not in x["figure"]:
             fail("%s not skipped by --skip: %r" % (cid, x))
     nc = check(rep, "nccl")
-    if nc["status"] != "SKIP" or "no GPU" not in nc["figure"]:
+    if nc["status"] != "SKIP" or "--skip nccl" not in nc["figure"]:
         fail("nccl: %r" % nc)
     # TCP rows: the probe, the 2 B .. 64 KiB sweep, bandwidth per size
     sw = steps(rep, "tcp_lat")
@@ -170,7 +171,8 @@ def case_pairwise(tmp):
         env = {"NETROOF_RANK": str(r), "NETROOF_NRANKS": str(n),
                "NETROOF_PEER": "127.0.0.1:%d" % port}
         nodes.append(Node(EXE, tmp, "R%d" % r, ["--timeout", "20",
-                                               "--skip", "rdma"] + FAST, env))
+                                               "--skip", "rdma,nccl"] + FAST,
+                                              env))
     rcs = [x.wait(180) for x in nodes]
     if rcs != [0] * n:
         fail("rc %r\n%s" % (rcs, "\n".join(x.err() for x in nodes)))
@@ -208,7 +210,7 @@ def mid_step(w):
 
 def case_killed(tmp):
     # a sweep of 6 s (the iteration cap out of the way)
-    long = ["--budget", "6", "--iters", "1000000", "--skip", "rdma"]
+    long = ["--budget", "6", "--iters", "1000000", "--skip", "rdma,nccl"]
     for victim in ("connecting", "waiting"):
         sub = os.path.join(tmp, victim)
         os.mkdir(sub)
@@ -237,7 +239,7 @@ def case_killed(tmp):
 
 def case_hung(tmp):
     w, c = pair(tmp, [], ["--budget", "6", "--iters", "1000000", "--skip",
-                          "rdma"], timeout="4")
+                          "rdma,nccl"], timeout="4")
     mid_step(w)
     c.p.send_signal(signal.SIGSTOP)
     t0 = time.monotonic()
@@ -312,7 +314,7 @@ def case_slurm(tmp):
         fail("--print-launch under Slurm: %d %s %s" % (r.returncode,
                                                        r.stdout, r.stderr))
     nodes = [Node(EXE, tmp, "S%d" % i, ["--timeout", "10", "--skip",
-                                        "rdma,bw"] + FAST,
+                                        "rdma,bw,nccl"] + FAST,
                   dict(env, SLURM_PROCID=str(i))) for i in range(2)]
     rcs = [x.wait(120) for x in nodes]
     if rcs != [0, 0] or nodes[0].report()["meta"]["launch"] != "slurm":
