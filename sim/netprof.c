@@ -509,6 +509,18 @@ static int merge_curve_rows(struct sim_netprof *p, const char *path,
 		       tw ? tw : "?");
 		return -EINVAL;
 	}
+	/* nccl_coll --compare: a second communicator on the other network,
+	 * its medians in the rows (socket_lat_us_p50 beside ib_lat_us_p50) */
+	if (t != p->tr && !moe) {
+		const char *tw2 = json_string_value(json_object_get(
+			json_object_get(meta, "compare_path"), "transport"));
+		enum sim_transport t2;
+
+		if (!tr_of(tw2, &t2) && t2 == p->tr) {
+			t = t2;
+			tw = tw2;
+		}
+	}
 	if (t != p->tr) {
 		if (!p->quiet_mismatch)
 			BM_ERR("%s: its collectives ran over '%s', not %s: it "

@@ -303,6 +303,25 @@ static void test_netprof(const char *tmpdir)
 	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "socket", &p), 0);
 	EXPECT_EQ(sim_netprof_merge_measured(&p, path), -EXDEV);
 
+	/* nccl_coll --compare: both networks in one document, each profile
+	 * takes its own median */
+	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"nccl_coll\","
+	      "\"nranks\":2,\"transport\":\"ib\",\"compare_path\":"
+	      "{\"transport\":\"socket\"}},\"params\":{\"compare\":true},"
+	      "\"results\":[{\"op\":\"allreduce\",\"mode\":\"graph\","
+	      "\"size\":4096,\"ib_lat_us_p50\":28.0,"
+	      "\"socket_lat_us_p50\":75.0}],\"summary\":{},"
+	      "\"error\":null}"), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2, 1), 75.0, 1e-9);
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 2, 1, &c), 0);
+	EXPECT(!c.modelled && strstr(c.source, "2 ranks over socket"));
+	EXPECT_EQ(sim_netprof_load_builtin(ctx.datadir, "roce", &p), 0);
+	EXPECT_EQ(sim_netprof_merge_measured(&p, path), 0);
+	EXPECT_NEAR(sim_net_us(&p, SIM_OP_ALLREDUCE, 4096, 2, 1), 28.0, 1e-9);
+	EXPECT_EQ(sim_net_cost(&p, SIM_OP_ALLREDUCE, 4096, 2, 1, &c), 0);
+	EXPECT(!c.modelled && strstr(c.source, "2 ranks over ib"));
+
 	/* one rank crossed no network: refused */
 	EXPECT_EQ(write_file(path, "{\"meta\":{\"tool\":\"nccl_coll\","
 	      "\"nranks\":1,\"transport\":\"none/intra-process\"},"
