@@ -263,7 +263,8 @@ void vr_nccl(json_t *rep, struct vrow *v)
 		       json_number_value(json_object_get(r, "ib_lat_us_p50")),
 		       json_number_value(json_object_get(r, "socket_lat_us_p50")),
 		       json_number_value(json_object_get(r, "ratio_socket_ib")));
-		if (ib && !strstr(ib, "IB") && v->status < WARN) {
+		/* nccl_rt's path names: "ib", "socket", "mixed", ... */
+		if (ib && strcmp(ib, "ib") && v->status < WARN) {
 			v->status = WARN;
 			snprintf(v->fix, sizeof(v->fix), "NCCL's IB communicator "
 				 "ran over '%s': see the NCCL environment check",

@@ -111,6 +111,10 @@ fail:
 	if (nc->comm)
 		ncclCommAbort(nc->comm);
 	nc->comm = NULL;
+	if (net == NRT_NET_IB && cfg.netName)
+		BM_ERR("NCCL could not open its IB network (no usable RDMA "
+		       "device here, or NCCL_IB_DISABLE=1?): `ib_lat --devices` "
+		       "lists the devices; --net socket measures sockets alone");
 	return ret ? ret : -EIO;
 }
 

@@ -493,7 +493,7 @@ static void verdict_nccl(void)
 			"summary", "data_check", "passed", "results", "op",
 			"allreduce", "size", 4096, "mode", "graph",
 			"ib_lat_us_p50", 30.0, "socket_lat_us_p50", 70.0,
-			"ratio_socket_ib", 2.33, "ib_transport", "IB");
+			"ratio_socket_ib", 2.33, "ib_transport", "ib");
 	rep = json_pack("{s:[o,o],s:[o],s:{s:s}}", "nodes",
 			node("b", "rxe0", "eth0", "10.0.0.2", 24, 1),
 			node("a", "rxe0", "eth0", "10.0.0.1", 24, 1), "steps",
@@ -508,7 +508,7 @@ static void verdict_nccl(void)
 	checks = verdict_of(rep, false, &ex);
 	EXPECT_STREQ(status(checks, "nccl"), "WARN");
 	/* no data check made (what --compare used to write): no PASS */
-	json_object_set_new(row, "ib_transport", json_string("IB"));
+	json_object_set_new(row, "ib_transport", json_string("ib"));
 	json_object_set_new(json_object_get(doc, "summary"), "data_check",
 			    json_string("not run"));
 	checks = verdict_of(rep, false, &ex);

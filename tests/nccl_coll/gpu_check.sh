@@ -9,6 +9,9 @@
 #                                    does not claim the check passed
 #   gpu_check.sh EXE claims          what the JSON claims: every planned
 #                                    check made, GPUDirect RDMA as observed
+#   gpu_check.sh EXE compare         --compare on one rank (both
+#                                    communicators intra-process): each
+#                                    one's data check made per item, passed
 exe=$1; what=$2; shift 2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 src=$(dirname "$0")
@@ -46,6 +49,28 @@ bad)	"$exe" -q -o broadcast --root 3 -b 8 -e 64; rc=$?
 		echo "FAIL: missing model: data_check not 'not run':" >&2
 		grep data_check "$dir/bad.json" >&2; exit 1; }
 	echo "ok: bad input" ;;
+compare)
+	"$exe" -q --compare --decode qwen3-coder-30b-a3b -n 40 --blocks 4 \
+		-J "$dir/cmp.json"
+	rc=$?
+	[ $rc -eq 77 ] && exit 77
+	[ $rc -eq 0 ] || { echo "FAIL: --compare: exit $rc" >&2; exit 1; }
+	python3 - "$dir/cmp.json" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+s, rows = d["summary"], d["results"]
+assert d["error"] is None, d["error"]
+assert rows, d
+assert s["data_check"] == "passed", s
+assert s["checks_planned"] == 2 * len(rows), (s, len(rows))
+assert s["checks_done"] == s["checks_planned"] and s["wrong_total"] == 0, s
+for r in rows:
+    assert r["ib_wrong"] == 0 and r["socket_wrong"] == 0, r
+    assert r["ib_lat_us_p50"] > 0 and r["socket_lat_us_p50"] > 0, r
+print("ok: --compare, one rank: %d rows, %d checks passed" %
+      (len(rows), s["checks_done"]))
+PY
+	;;
 claims)	runj claims -o all -b 8 -e 4K -f 8
 	command -v python3 >/dev/null || { echo "SKIP: needs python3" >&2; exit 77; }
 	python3 - "$dir/claims.json" <<'PY' || exit 1
