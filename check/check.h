@@ -124,8 +124,6 @@ struct chk_net;
 int  chk_net_open(const struct chk_opts *o, const char *params,
 		  struct chk_net **n_p);
 void chk_net_close(struct chk_net *n);
-int  chk_net_rank(const struct chk_net *n);
-int  chk_net_size(const struct chk_net *n);
 const char *chk_net_peer_addr(const struct chk_net *n, int peer);
 /* This node's address on its connection to peer (a static buffer). */
 const char *chk_net_local_addr(const struct chk_net *n, int peer);

@@ -217,7 +217,6 @@ int chk_local_doc(long long memlock_need, struct chk_local *l)
 	for (i = 0; i < f->ndevs; i++)
 		any |= f->devs[i].usable && diag_hca_match(v.ib_hca,
 							   f->devs[i].name, 0);
-	l->memlock_need = memlock_need;
 	s = (struct diag_scope){
 		.groups = DIAG_G_DEVICES | DIAG_G_NCCL | DIAG_G_NODE,
 		.hca = any ? v.ib_hca : NULL, .only_usable = any && !v.ib_hca,

@@ -9,7 +9,6 @@
 struct chk_local {
 	struct diag_report *rep;	/* the diagnosis (owns the facts) */
 	struct diag_node    node;	/* node facts */
-	long long	    memlock_need; /* bytes the check registers */
 	json_t		   *doc;	/* the node document (owned) */
 };
 

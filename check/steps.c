@@ -187,12 +187,6 @@ void chk_pair_init(struct chk_pair *pr, json_t *nodes, int s, int c, int slot,
 			 "write") ? hostname(nc) : hostname(ns));
 	else
 		pr->rdma = true;
-	if (us)
-		snprintf(pr->dev_s, sizeof(pr->dev_s), "%s", json_string_value(
-			 json_object_get(us, "device")));
-	if (uc)
-		snprintf(pr->dev_c, sizeof(pr->dev_c), "%s", json_string_value(
-			 json_object_get(uc, "device")));
 	if (json_integer_value(json_object_get(ns, "gpus")) < 1 ||
 	    json_integer_value(json_object_get(nc, "gpus")) < 1)
 		snprintf(pr->gpu_why, sizeof(pr->gpu_why), "no GPU on %s",
@@ -288,7 +282,6 @@ static int gen_sweep(struct chk_pair *pr, const struct chk_plan *pl,
 	for (s = 2; s <= 65536; s *= 2)
 		per += iter_s(pr, k->tr, s);
 	it = clampu(pl->p->budget_s / per, 20, pl->p->iters);
-	pr->sweep_iters[k->tr] = it;
 	g->job = lat_job(tr_test(k->tr), 2, 65536, it, k->tr == TR_TCP);
 	g->title = k->what;
 	g->expect_s = per * (double)it * 1.2;

@@ -38,14 +38,12 @@ struct chk_pair {
 	char	    host_why[256];	/* why that one */
 	bool	    rdma, tcp, gpu;	/* what both nodes can run */
 	char	    rdma_why[256], tcp_why[256], gpu_why[256];
-	char	    dev_s[64], dev_c[64];	/* RDMA devices used */
 	int	    kind, sub;		/* generator position */
 	/* measured so far (0 unknown) */
 	double	    l_us[2];		/* one-way p50 at the smallest size:
 					 * [0] RDMA write, [1] TCP */
 	double	    l64_us[2];		/* at 64 KiB (the sweep's top) */
 	double	    rate[2];		/* streaming, bytes per us */
-	uint64_t    sweep_iters[2];
 	bool	    done;
 };
 

@@ -102,16 +102,6 @@ void chk_net_close(struct chk_net *n)
 	free(n);
 }
 
-int chk_net_rank(const struct chk_net *n)
-{
-	return n->rank;
-}
-
-int chk_net_size(const struct chk_net *n)
-{
-	return n->n;
-}
-
 const char *chk_net_peer_addr(const struct chk_net *n, int peer)
 {
 	return peer >= 0 && peer < n->n && peer < CHK_MAX_NODES ?

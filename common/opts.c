@@ -210,7 +210,6 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 		if (bm_parse_size(arg, &sz) || !sz)
 			return bad_value("size (e.g. 64, 4K, 1M)", arg);
 		c->sweep.min = c->sweep.max = sz;
-		c->sweep_set = true;
 		c->sweep_keys |= BM_SWEEP_KEY_S;
 		return 1;
 	case 'b':
@@ -221,7 +220,6 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 			c->sweep.min = sz;
 		else
 			c->sweep.max = sz;
-		c->sweep_set = true;
 		c->sweep_keys |= BM_SWEEP_KEY_RANGE;
 		return 1;
 	case 'f':
@@ -229,20 +227,17 @@ int bm_common_opt(struct bm_common *c, int key, const char *arg)
 			return bad_value("step factor (> 1)", arg);
 		c->sweep.factor = d;
 		c->sweep.incr = 0;
-		c->sweep_set = true;
 		c->sweep_keys |= BM_SWEEP_KEY_F;
 		return 1;
 	case 'i':
 		if (bm_parse_size(arg, &sz) || !sz)
 			return bad_value("step bytes", arg);
 		c->sweep.incr = sz;
-		c->sweep_set = true;
 		c->sweep_keys |= BM_SWEEP_KEY_I;
 		return 1;
 	case 'a':
 		c->sweep = (struct bm_sweep){ .min = 2, .max = 8u << 20,
 					      .factor = 2.0 };
-		c->sweep_set = true;
 		c->sweep_keys |= BM_SWEEP_KEY_A;
 		return 1;
 	case 'n':

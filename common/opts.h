@@ -88,7 +88,6 @@ enum {
 /* Options every tool shares. */
 struct bm_common {
 	struct bm_sweep sweep;
-	bool	    sweep_set;	  /* -s/-b/-e/-f/-i/-a was given */
 	unsigned    sweep_keys;	  /* BM_SWEEP_KEY_* given */
 	uint64_t    iters;	  /* -n */
 	uint64_t    warmup;	  /* -w */

@@ -296,11 +296,6 @@ double sim_shared_params(const struct sim_model *m)
 	return 3.0 * m->hidden * m->shared_inter;
 }
 
-double sim_dense_mlp_params(const struct sim_model *m)
-{
-	return sim_is_moe(m) ? 0 : 3.0 * m->hidden * m->mlp_inter;
-}
-
 double sim_router_params(const struct sim_model *m)
 {
 	return (double)m->hidden * m->experts;

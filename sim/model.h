@@ -90,7 +90,6 @@ void sim_model_set_pad(struct sim_model *m, int pad_hidden, int pad_inter);
 double sim_attn_params(const struct sim_model *m);	/* q, k, v, o */
 double sim_expert_params(const struct sim_model *m);	/* one routed expert */
 double sim_shared_params(const struct sim_model *m);	/* shared expert */
-double sim_dense_mlp_params(const struct sim_model *m); /* dense model */
 double sim_router_params(const struct sim_model *m);
 double sim_lm_head_params(const struct sim_model *m);	/* whole model */
 /* Active parameters per token (for the summary line). */

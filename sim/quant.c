@@ -12,16 +12,6 @@
 #include "log.h"
 #include "quant.h"
 
-static const char *const part_names[SIM_P_NR] = {
-	"attention", "mlp", "experts", "shared_expert", "router", "embedding",
-	"lm_head",
-};
-
-const char *sim_part_name(enum sim_part p)
-{
-	return p < SIM_P_NR ? part_names[p] : "?";
-}
-
 /* Per-layer parts (an exclusion naming a layer can only touch these). */
 #define LAYER_PARTS ((1u << SIM_P_ATTN) | (1u << SIM_P_MLP) |                  \
 		     (1u << SIM_P_EXPERT) | (1u << SIM_P_SHARED) |             \

@@ -103,6 +103,5 @@ double sim_quant_bits(const struct sim_quant *q, enum sim_part p, int l,
 		      bool read);
 /* True when part p of layer l is converted (not BF16). */
 bool sim_quant_converted(const struct sim_quant *q, enum sim_part p, int l);
-const char *sim_part_name(enum sim_part p);
 
 #endif

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -58,7 +57,6 @@ class Node:
         self.p = subprocess.Popen([exe, "check", "-o", self.dir] + args,
                                   stdout=open(self.out_path, "w"),
                                   stderr=open(self.err_path, "w"), env=e)
-        self.t_end = None
 
     def wait(self, timeout):
         try:
@@ -68,7 +66,6 @@ class Node:
             self.p.wait()
             fail("%s did not end within %.0f s:\n%s" % (self.dir, timeout,
                                                        self.err()))
-        self.t_end = time.monotonic()
         return rc
 
     def err(self):

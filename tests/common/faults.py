@@ -16,7 +16,6 @@ import json
 import os
 import random
 import re
-import select
 import signal
 import socket
 import struct
