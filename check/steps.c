@@ -85,7 +85,7 @@ double chk_doc_bw(json_t *doc, size_t *size_p)
 
 /* ---- the pair ------------------------------------------------------- */
 
-static json_t *first_usable(json_t *node)
+json_t *chk_usable0(json_t *node)
 {
 	return json_array_get(json_object_get(node, "usable"), 0);
 }
@@ -97,7 +97,7 @@ static bool tool_has(json_t *node, const char *tool, const char *what)
 	return t && (!what || json_is_true(json_object_get(t, what)));
 }
 
-static const char *hostname(json_t *node)
+const char *chk_host_of(json_t *node)
 {
 	const char *h = json_string_value(json_object_get(node, "name"));
 
@@ -119,7 +119,7 @@ static uint32_t ip4(const char *s)
 static bool link_addr(json_t *ns, json_t *nc, char *buf, size_t len,
 		      char *why, size_t wlen)
 {
-	json_t *u = first_usable(ns), *a, *b;
+	json_t *u = chk_usable0(ns), *a, *b;
 	const char *netdev = json_string_value(json_object_get(u, "netdev"));
 	size_t i, j;
 
@@ -145,7 +145,7 @@ static bool link_addr(json_t *ns, json_t *nc, char *buf, size_t len,
 			snprintf(why, wlen, "%s on %s, the netdev of %s (%s's "
 				 "%s is in its subnet)", ad, netdev,
 				 json_string_value(json_object_get(u, "device")),
-				 hostname(nc), bd);
+				 chk_host_of(nc), bd);
 			return true;
 		}
 	}
@@ -157,7 +157,7 @@ void chk_pair_init(struct chk_pair *pr, json_t *nodes, int s, int c, int slot,
 {
 	json_t *ns = json_array_get(nodes, (size_t)s);
 	json_t *nc = json_array_get(nodes, (size_t)c);
-	json_t *us = first_usable(ns), *uc = first_usable(nc);
+	json_t *us = chk_usable0(ns), *uc = chk_usable0(nc);
 
 	memset(pr, 0, sizeof(*pr));
 	pr->s = s;
@@ -169,22 +169,22 @@ void chk_pair_init(struct chk_pair *pr, json_t *nodes, int s, int c, int slot,
 		snprintf(pr->host, sizeof(pr->host), "%s", boot_addr);
 		snprintf(pr->host_why, sizeof(pr->host_why), "%s, the bootstrap "
 			 "address (no address of an RDMA link's netdev shares a "
-			 "subnet with %s)", boot_addr, hostname(nc));
+			 "subnet with %s)", boot_addr, chk_host_of(nc));
 	}
 	pr->tcp = tool_has(ns, "ib_lat", "tcp") && tool_has(nc, "ib_lat", "tcp");
 	if (!pr->tcp)
 		snprintf(pr->tcp_why, sizeof(pr->tcp_why), "ib_lat not found "
 			 "next to netroof on %s", tool_has(ns, "ib_lat", "tcp") ?
-			 hostname(nc) : hostname(ns));
+			 chk_host_of(nc) : chk_host_of(ns));
 	if (!us || !uc)
 		snprintf(pr->rdma_why, sizeof(pr->rdma_why), "no usable RDMA "
 			 "device on %s", !us && !uc ? "either node" :
-			 !us ? hostname(ns) : hostname(nc));
+			 !us ? chk_host_of(ns) : chk_host_of(nc));
 	else if (!tool_has(ns, "ib_lat", "write") ||
 		 !tool_has(nc, "ib_lat", "write"))
 		snprintf(pr->rdma_why, sizeof(pr->rdma_why), "ib_lat on %s was "
 			 "built without libibverbs", tool_has(ns, "ib_lat",
-			 "write") ? hostname(nc) : hostname(ns));
+			 "write") ? chk_host_of(nc) : chk_host_of(ns));
 	else
 		pr->rdma = true;
 	if (json_integer_value(json_object_get(ns, "gpus")) < 1 ||
@@ -193,13 +193,13 @@ void chk_pair_init(struct chk_pair *pr, json_t *nodes, int s, int c, int slot,
 			 json_integer_value(json_object_get(ns, "gpus")) < 1 &&
 			 json_integer_value(json_object_get(nc, "gpus")) < 1 ?
 			 "either node" : json_integer_value(json_object_get(ns,
-			 "gpus")) < 1 ? hostname(ns) : hostname(nc));
+			 "gpus")) < 1 ? chk_host_of(ns) : chk_host_of(nc));
 	else if (!tool_has(ns, "nccl_coll", "nccl") ||
 		 !tool_has(nc, "nccl_coll", "nccl"))
 		snprintf(pr->gpu_why, sizeof(pr->gpu_why), "nccl_coll on %s was "
 			 "built without NCCL (or is missing)",
-			 tool_has(ns, "nccl_coll", "nccl") ? hostname(nc) :
-			 hostname(ns));
+			 tool_has(ns, "nccl_coll", "nccl") ? chk_host_of(nc) :
+			 chk_host_of(ns));
 	else
 		pr->gpu = true;
 }
@@ -612,7 +612,7 @@ static int ib_lat_argv(json_t *spec, json_t *local, bool client,
 	const char *test = json_string_value(json_object_get(spec, "test"));
 	const char *host = json_string_value(json_object_get(spec, "host"));
 	const char *dev = json_string_value(json_object_get(
-		first_usable(local), "device"));
+		chk_usable0(local), "device"));
 	long long smin, smax, it, w, win, port, to;
 	bool ok = false;
 	size_t i;

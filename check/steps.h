@@ -47,6 +47,11 @@ struct chk_pair {
 	bool	    done;
 };
 
+/* A node document's name ("?" without one), its first usable RDMA
+ * device (NULL: none). */
+const char *chk_host_of(json_t *node);
+json_t	   *chk_usable0(json_t *node);
+
 /* Set a pair up from the two node documents; boot_addr: the server's
  * bootstrap address as the client reaches it. */
 void chk_pair_init(struct chk_pair *pr, json_t *nodes, int s, int c, int slot,

@@ -21,13 +21,6 @@
 #include "steps.h"
 #include "verdict.h"
 
-const char *vr_host_of(json_t *node)
-{
-	const char *h = json_string_value(json_object_get(node, "name"));
-
-	return h ? h : "?";
-}
-
 int vr_worse(int a, int b)
 {
 	return a > b ? a : b;
@@ -93,10 +86,10 @@ bool vr_findings(json_t *rep, const char *const *codes, struct vrow *v)
 				continue;
 			v->status = vr_worse(v->status, sev && !strcmp(sev,
 					     "FAIL") ? FAIL : WARN);
-			vr_say(&msgs, vr_host_of(n), json_string_value(
+			vr_say(&msgs, chk_host_of(n), json_string_value(
 			       json_object_get(f, "message")));
 			if (fix && *fix)
-				vr_say(&fixes, vr_host_of(n), fix);
+				vr_say(&fixes, chk_host_of(n), fix);
 		}
 	}
 	for (c = 0; c < msgs.n; c++) {
@@ -112,11 +105,6 @@ bool vr_findings(json_t *rep, const char *const *codes, struct vrow *v)
 	return ran;
 }
 
-json_t *vr_usable0(json_t *node)
-{
-	return json_array_get(json_object_get(node, "usable"), 0);
-}
-
 int vr_nodes_with(json_t *rep, const char *what)
 {
 	json_t *n;
@@ -125,10 +113,10 @@ int vr_nodes_with(json_t *rep, const char *what)
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
 		if (!strcmp(what, "usable"))
-			k += vr_usable0(n) != NULL;
+			k += chk_usable0(n) != NULL;
 		else if (!strcmp(what, "hw"))
-			k += vr_usable0(n) && !json_is_true(json_object_get(
-				vr_usable0(n), "software"));
+			k += chk_usable0(n) && !json_is_true(json_object_get(
+				chk_usable0(n), "software"));
 		else if (!strcmp(what, "gpu"))
 			k += json_integer_value(json_object_get(n, "gpus")) > 0 ||
 			     json_integer_value(json_object_get(json_object_get(
@@ -166,24 +154,24 @@ static void v_rdma_device(json_t *rep, struct vrow *v)
 		return;
 	}
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		json_t *u = vr_usable0(n);
+		json_t *u = chk_usable0(n);
 
 		if (u)
-			PART(v, vr_host_of(n), "%s port %lld ACTIVE, RoCE v2 GID "
+			PART(v, chk_host_of(n), "%s port %lld ACTIVE, RoCE v2 GID "
 			     "%lld over %s", json_string_value(json_object_get(u,
 			     "device")), json_integer_value(json_object_get(u,
 			     "port")), json_integer_value(json_object_get(u,
 			     "gid")), json_string_value(json_object_get(u,
 			     "netdev")));
 		else
-			PART(v, vr_host_of(n), "none");
+			PART(v, chk_host_of(n), "none");
 		if (!u) {
 			v->status = FAIL;
 			if (!v->fix[0])
 				APPEND(v->fix, "%s: bring up an RDMA port (cable, "
 				       "driver, an IPv4 address on its netdev); "
 				       "until then NCCL uses TCP sockets",
-				       vr_host_of(n));
+				       chk_host_of(n));
 		}
 	}
 	if (!ran && v->status == PASS)
@@ -196,9 +184,9 @@ static void port_mtus(json_t *rep, struct vrow *v)
 	size_t i, k, j;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		const char *dev = json_string_value(json_object_get(vr_usable0(n),
+		const char *dev = json_string_value(json_object_get(chk_usable0(n),
 							"device"));
-		long long port = json_integer_value(json_object_get(vr_usable0(n),
+		long long port = json_integer_value(json_object_get(chk_usable0(n),
 							"port"));
 
 		json_array_foreach(json_object_get(json_object_get(n, "diag"),
@@ -210,7 +198,7 @@ static void port_mtus(json_t *rep, struct vrow *v)
 				if (json_integer_value(json_object_get(p, "port"))
 				    != port)
 					continue;
-				PART(v, vr_host_of(n), "%s: RoCE MTU %lld of %lld "
+				PART(v, chk_host_of(n), "%s: RoCE MTU %lld of %lld "
 				     "(netdev MTU %lld)", dev, json_integer_value(
 				     json_object_get(p, "active_mtu")),
 				     json_integer_value(json_object_get(p,
@@ -245,7 +233,7 @@ static void v_pcie(json_t *rep, struct vrow *v)
 		json_array_foreach(json_object_get(json_object_get(n, "diag"),
 						   "devices"), k, d)
 			if (json_object_get(d, "pcie"))
-				PART(v, vr_host_of(n), "%s: %s", json_string_value(
+				PART(v, chk_host_of(n), "%s: %s", json_string_value(
 				     json_object_get(d, "name")),
 				     json_string_value(json_object_get(d,
 				     "pcie")));
@@ -295,7 +283,7 @@ static void v_nccl_env(json_t *rep, struct vrow *v)
 				APPEND(rec, "%s%s=%lld", rec[0] ? " " : "", k,
 				       json_integer_value(val));
 		}
-		PART(v, vr_host_of(n), "%s; recommended %s", set[0] ? set :
+		PART(v, chk_host_of(n), "%s; recommended %s", set[0] ? set :
 		     "no NCCL_* set", rec);
 	}
 	if (!ran)
@@ -312,13 +300,13 @@ static void v_devnodes(json_t *rep, struct vrow *v)
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
 		json_t *nd = json_object_get(n, "node");
-		const char *dev = json_string_value(json_object_get(vr_usable0(n),
+		const char *dev = json_string_value(json_object_get(chk_usable0(n),
 							"device"));
 
 		json_array_foreach(json_object_get(nd, "devnodes"), k, d)
 			if (dev && !strcmp(dev, json_string_value(json_object_get(
 					   d, "device"))))
-				PART(v, vr_host_of(n), "/dev/infiniband/%s %s, "
+				PART(v, chk_host_of(n), "/dev/infiniband/%s %s, "
 				     "rdma_cm %s (%s)", json_string_value(
 				     json_object_get(d, "uverbs")),
 				     json_string_value(json_object_get(d, "node")),
@@ -359,7 +347,7 @@ static void v_memlock(json_t *rep, struct vrow *v)
 
 		fmt_mem(json_integer_value(json_object_get(nd, "memlock_soft")),
 			a, sizeof(a));
-		PART(v, vr_host_of(n), "RLIMIT_MEMLOCK %s%s", a, json_is_true(
+		PART(v, chk_host_of(n), "RLIMIT_MEMLOCK %s%s", a, json_is_true(
 		     json_object_get(nd, "cap_ipc_lock")) ?
 		     ", CAP_IPC_LOCK (no limit applies)" : "");
 	}
@@ -375,7 +363,7 @@ static void v_gdr(json_t *rep, struct vrow *v)
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n)
-		PART(v, vr_host_of(n), "%s", json_string_value(json_object_get(n,
+		PART(v, chk_host_of(n), "%s", json_string_value(json_object_get(n,
 								       "gdr")));
 	if (!ran || !vr_nodes_with(rep, "gpu"))
 		v->status = SKIP;

@@ -46,8 +46,6 @@ struct vrow {
 		vr_say((v)->figs, host, p_);                                   \
 	} while (0)
 
-/* A node's name in a verdict. */
-const char *vr_host_of(json_t *node);
 /* The worse of two statuses. */
 int	    vr_worse(int a, int b);
 /* Whether the check with code ran on every node. */
@@ -57,8 +55,6 @@ void	    vr_say(struct said *s, const char *host, const char *text);
 /* The findings of codes on every node into v (worst severity, details,
  * fixes); whether every code ran everywhere. */
 bool	    vr_findings(json_t *rep, const char *const *codes, struct vrow *v);
-/* A node's first usable RDMA device, NULL none. */
-json_t	   *vr_usable0(json_t *node);
 /* Nodes with a usable device ("usable"), a hardware one ("hw"), a GPU. */
 int	    vr_nodes_with(json_t *rep, const char *what);
 /* The --skip bits the report's parameters name. */

@@ -156,7 +156,7 @@ static double port_gbps(json_t *rep)
 	double min = 0;
 
 	json_array_foreach(json_object_get(rep, "nodes"), i, n) {
-		const char *rt = json_string_value(json_object_get(vr_usable0(n),
+		const char *rt = json_string_value(json_object_get(chk_usable0(n),
 								"rate"));
 		double g = rt ? atof(rt) : 0;
 
