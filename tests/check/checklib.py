@@ -7,13 +7,15 @@ import ctypes
 import html.parser
 import json
 import os
-import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "common"))
+import ports  # noqa: E402 (tests/common/ports.py)
 
 PR_SET_CHILD_SUBREAPER = 36
 PLOT_IDS = ("plot-prediction", "plot-latency", "plot-bandwidth")
@@ -32,17 +34,10 @@ def subreaper():
 
 def free_port(span=64):
     """A base port with span free ports above it (the tools use them)."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - span, 2)
-        try:
-            for p in (base, base + 2, base + 3):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                s.close()
-            return base
-        except OSError:
-            continue
-    fail("no free port")
+    try:
+        return ports.free_port(span)
+    except RuntimeError as e:
+        fail(str(e))
 
 
 class Node:

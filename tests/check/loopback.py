@@ -26,8 +26,7 @@ Cases:
              names the socket figure and that IB was not measured, and
              the prediction reads the NCCL file (77 without a GPU or NCCL)
   slurm      SLURM_* variables with SLURM_NODELIST=127.0.0.1 and no
-             MASTER_ADDR: rank 0's address from the host list (77 where
-             common/launch does not parse host lists yet)
+             MASTER_ADDR: rank 0's address from the host list
 Exit 0 pass, 1 fail, 77 skip."""
 import os
 import re
@@ -305,11 +304,6 @@ def case_slurm(tmp):
     env = {"SLURM_NTASKS": "2", "SLURM_NODELIST": "127.0.0.1",
            "SLURM_STEP_NODELIST": "127.0.0.1", "MASTER_PORT": str(port)}
     r = run(["check", "--print-launch"], dict(env, SLURM_PROCID="1"))
-    if r.returncode != 0 and "needs rank 0's address" in r.stderr:
-        print("SKIP (GAP): this tree's common/launch does not take rank 0's "
-              "address from SLURM_NODELIST yet (bm_hostlist_nth, hardening "
-              "branch)", file=sys.stderr)
-        sys.exit(77)
     if r.returncode != 0 or "rank 1 of 2, rank 0 at 127.0.0.1" not in r.stdout:
         fail("--print-launch under Slurm: %d %s %s" % (r.returncode,
                                                        r.stdout, r.stderr))

@@ -14,7 +14,6 @@ message and the time it took (from the moment of the fault). Exit 0 pass,
 import atexit
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from ports import free_port  # tests/common/ports.py, beside this file
 
 T = 2.0          # --timeout given to every ib_lat
 SLACK = 3.0      # scheduling, process start, sanitizer builds
@@ -46,34 +47,6 @@ def kill_all():
 
 
 atexit.register(kill_all)
-
-
-def free_port():
-    """A port free now, below the kernel's ephemeral range: a port bind(0)
-    hands out comes from the range outgoing connections take their source
-    ports from, so between our close() and the tool's bind() any parallel
-    test's connect() could take it (seen once as a 0.08 s failure)."""
-    try:
-        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read()
-                  .split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    rng = random.Random()
-    for _ in range(200):
-        p = rng.randrange(10000, max(low, 10001))
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            continue
-        finally:
-            s.close()
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Proc:
