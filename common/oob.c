@@ -305,11 +305,12 @@ int oob_hello_check(const struct bm_oob *oob, const struct bm_oob_hello *h,
 		       who, h->rank, h->nranks, oob->nranks);
 		return BM_OOB_RANK;
 	}
-	if (h->digest != bm_digest(oob->params) ||
-	    h->params_len != strlen(oob->params) ||
+	/* h->digest was checked against h->params by bm_oob_hello_parse:
+	 * comparing the texts says all */
+	if (h->params_len != strlen(oob->params) ||
 	    memcmp(h->params, oob->params, h->params_len)) {
 		if (!bm_params_diff(oob->params, h->params, diff, sizeof(diff)))
-			snprintf(diff, sizeof(diff), "(digest differs)");
+			snprintf(diff, sizeof(diff), "(the texts differ)");
 		BM_ERR("parameters differ from %s, refusing the run: %s", who,
 		       diff);
 		return BM_OOB_PARAMS;
