@@ -93,6 +93,7 @@ int coll_check_target(struct coll_state *st, struct coll_target *t,
 	ret = nrt_sum_u64(&st->ctx->boot, &wrong);
 	if (ret)
 		return ret;
+	nrt_check_add(&st->h->check, wrong);
 	*wrong_p = wrong;
 	return 0;
 }
@@ -383,7 +384,6 @@ static int run_place(struct coll_state *st, const struct coll_item *it,
 	ret = coll_check_target(st, &t, g1, &w);
 	if (ret)
 		goto out;
-	nrt_check_add(&st->h->check, w);
 	if (!ip)
 		row_algo(st, &t, row);
 	snprintf(key, sizeof(key), "%s_wrong", pfx);

@@ -45,7 +45,8 @@ void coll_target_setup(struct coll_state *st, struct coll_target *t,
 /* nrt_launch_fn: enqueue t's operation on s (waits out ncclInProgress). */
 int  coll_launch(void *arg, cudaStream_t s);
 /* The data check of t: fill, run once (g1: its 1-operation graph, NULL:
- * eager), copy back; *wrong_p: wrong elements summed over every rank. */
+ * eager), copy back; *wrong_p: wrong elements summed over every rank,
+ * and the check counted in st->h->check. */
 int  coll_check_target(struct coll_state *st, struct coll_target *t,
 		       cudaGraphExec_t g1, uint64_t *wrong_p);
 /* One isolated sample: GPU us of one operation after the start barrier;

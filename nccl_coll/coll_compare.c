@@ -13,22 +13,17 @@
 
 #include "coll_bench.h"
 
-/* Median of one block of isolated samples on communicator nc. */
-static int block_median(struct coll_state *st, const struct coll_item *it,
-			struct nrt_comm *nc, size_t per, double *slow,
+/* Median of one block of isolated samples of t in its graph g1. */
+static int block_median(struct coll_state *st, struct coll_target *t,
+			cudaGraphExec_t g1, size_t per, double *slow,
 			double *med_p)
 {
-	struct coll_target t;
-	cudaGraphExec_t g1 = NULL;
 	struct bm_stats s;
 	size_t i;
-	int ret;
+	int ret = 0;
 
-	coll_target_setup(st, &t, it->op, it->dtype, it->size, false, nc);
-	ret = nrt_graph_capture(st->ctx, coll_launch, &t, 1, &g1);
 	for (i = 0; i < per && !ret; i++)
-		ret = coll_time_one(st, &t, g1, &st->samples[i]);
-	nrt_graph_destroy(g1);
+		ret = coll_time_one(st, t, g1, &st->samples[i]);
 	if (!ret)
 		ret = coll_slowest(st, per, slow);
 	if (ret)
@@ -36,24 +31,6 @@ static int block_median(struct coll_state *st, const struct coll_item *it,
 	bm_stats_compute(slow, per, &s);
 	*med_p = s.p50;
 	return 0;
-}
-
-/* One checked operation of item it on communicator nc, in its graph. */
-static int check_on(struct coll_state *st, const struct coll_item *it,
-		    struct nrt_comm *nc, uint64_t *wrong_p)
-{
-	struct coll_target t;
-	cudaGraphExec_t g1 = NULL;
-	int ret;
-
-	coll_target_setup(st, &t, it->op, it->dtype, it->size, false, nc);
-	ret = nrt_graph_capture(st->ctx, coll_launch, &t, 1, &g1);
-	if (!ret)
-		ret = coll_check_target(st, &t, g1, wrong_p);
-	nrt_graph_destroy(g1);
-	if (!ret)
-		nrt_check_add(&st->h->check, *wrong_p);
-	return ret;
 }
 
 static json_t *compare_row(const struct coll_item *it, double *med[2],
@@ -104,6 +81,8 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 	size_t per = p->com.iters / (size_t)nb;
 	double *ratio = calloc((size_t)nb, sizeof(double)), *med[2], *slow;
 	struct nrt_comm *nc[2] = { ib, sock };
+	struct coll_target t[2];
+	cudaGraphExec_t g1[2] = { NULL, NULL };
 	uint64_t wrong[2] = { 0, 0 };
 
 	if (per < 5)
@@ -115,13 +94,19 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (k = 0; k < 2 && !ret; k++)
-		ret = check_on(st, it, nc[k], &wrong[k]);
+	/* each network's 1-operation graph, checked once, then timed */
+	for (k = 0; k < 2 && !ret; k++) {
+		coll_target_setup(st, &t[k], it->op, it->dtype, it->size, false,
+				  nc[k]);
+		ret = nrt_graph_capture(st->ctx, coll_launch, &t[k], 1, &g1[k]);
+		if (!ret)
+			ret = coll_check_target(st, &t[k], g1[k], &wrong[k]);
+	}
 	for (b = 0; b < nb && !ret; b++) {
 		for (k = 0; k < 2 && !ret; k++) {
 			int which = (b & 1) ? 1 - k : k;
 
-			ret = block_median(st, it, nc[which], per, slow,
+			ret = block_median(st, &t[which], g1[which], per, slow,
 					   &med[which][b]);
 		}
 		if (!ret)
@@ -131,6 +116,8 @@ static int compare_item(struct coll_state *st, const struct coll_item *it,
 		ret = nrt_harness_row(st->h, compare_row(it, med, ratio, nb,
 							 per, ib, sock, wrong));
 out:
+	nrt_graph_destroy(g1[0]);
+	nrt_graph_destroy(g1[1]);
 	free(ratio);
 	free(med[0]);
 	free(med[1]);
