@@ -2,7 +2,7 @@
 # Runs every libFuzzer target of a fuzz build, one at a time, single
 # process, for SECONDS each, on a scratch copy of its seed corpus.
 #   scripts/fuzz.sh BUILD SECONDS [TARGET...]
-# BUILD comes from: CC=clang meson setup BUILD -Dfuzz=enabled && ninja -C BUILD
+# BUILD comes from: CC=clang meson setup BUILD -Dfuzz=enabled && ninja -C BUILD fuzz
 # TARGET: names without fuzz_ (default: every BUILD/tests/fuzz/fuzz_*).
 # FUZZ_RUNS=N: stop each target after N executions instead (the time
 # limit still holds). FUZZ_NICE (default 10): the niceness to run at.
