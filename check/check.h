@@ -183,9 +183,12 @@ typedef json_t *(*chk_sim_fn)(void *arg, char **argv, char *why,
 /* The prediction table {model, ctx, moe, rows [{mode, transport, source
  * ("built-in" | "measured"), tok_s, ms_per_token, network, terms, error}],
  * reference, inputs}: every mode over both transports, from sim's
- * built-in profiles and (nf non-NULL) from the measured files. */
+ * built-in profiles and (nf non-NULL) from the measured files. earlier: a
+ * table this made before (nf NULL, same params) whose built-in rows are
+ * taken instead of running sim again; NULL: none. */
 json_t *chk_predict(const struct chk_params *p, const char *sim,
-		    const struct chk_netfiles *nf, chk_sim_fn run, void *arg);
+		    const struct chk_netfiles *nf, json_t *earlier,
+		    chk_sim_fn run, void *arg);
 /* The decode sizes (bytes, unique, ascending) in a table's built-in rows
  * (sim's network_terms); n_p: how many (at most max). */
 void chk_decode_sizes(json_t *pred, size_t *sizes, int max, int *n_p);

@@ -527,7 +527,7 @@ static void predict(struct chk_run *r)
 		if (k && f && !strcmp(k, "nccl"))
 			snprintf(nccl, sizeof(nccl), "%s/%s", r->dir, f);
 	}
-	r->pred = chk_predict(&r->p, sim, &nf, run_sim, r);
+	r->pred = chk_predict(&r->p, sim, &nf, r->builtin, run_sim, r);
 	if (r->pred && s >= 0 && r->n > 2) {
 		char a[160], b[160];
 
@@ -601,7 +601,7 @@ int chk_coordinate(struct chk_run *r)
 	/* The sizes decode sends, from sim's collective schedule. */
 	if (!(r->p.skip & CHK_SKIP_PREDICT) &&
 	    !chk_find_tool("sim", sim, sizeof(sim))) {
-		r->builtin = chk_predict(&r->p, sim, NULL, run_sim, r);
+		r->builtin = chk_predict(&r->p, sim, NULL, NULL, run_sim, r);
 		chk_decode_sizes(r->builtin, pl.dsizes, CHK_MAX_DSIZES,
 				 &pl.ndsizes);
 	}

@@ -139,14 +139,28 @@ static bool is_moe(const char *model)
 	return moe;
 }
 
+/* The next built-in row: the earlier table's (in the same order: single,
+ * then each mode over both transports), else from sim. */
+static json_t *builtin(json_t *earlier, size_t *k, const struct chk_params *p,
+		       const char *sim, const char *mode, const char *tr,
+		       chk_sim_fn run, void *arg)
+{
+	json_t *row = json_array_get(json_object_get(earlier, "rows"), (*k)++);
+
+	if (row)
+		return json_incref(row);
+	return one(p, sim, mode, tr, NULL, 0, "built-in", run, arg);
+}
+
 json_t *chk_predict(const struct chk_params *p, const char *sim,
-		    const struct chk_netfiles *nf, chk_sim_fn run, void *arg)
+		    const struct chk_netfiles *nf, json_t *earlier,
+		    chk_sim_fn run, void *arg)
 {
 	static const char *const modes[] = { "pp", "tp", "ep" };
 	json_t *tab, *rows = json_array(), *inputs = json_object(), *ref;
 	bool moe = is_moe(p->model);
 	char src[PATH_MAX];
-	size_t m;
+	size_t m, k = 0;
 	int t;
 
 	tab = json_pack("{s:s,s:I,s:b,s:o,s:o}", "model", p->model, "ctx",
@@ -163,17 +177,17 @@ json_t *chk_predict(const struct chk_params *p, const char *sim,
 			"sim not found next to netroof"));
 		return tab;
 	}
-	json_array_append_new(rows, one(p, sim, "single", NULL, NULL, 0,
-					"built-in", run, arg));
+	json_array_append_new(rows, builtin(earlier, &k, p, sim, "single",
+					    NULL, run, arg));
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		if (!strcmp(modes[m], "ep") && !moe)
 			continue;	/* a dense model has no experts */
 		for (t = 0; t < 2; t++) {
 			json_t *row;
 
-			json_array_append_new(rows, one(p, sim, modes[m], trs[t],
-							NULL, 0, "built-in", run,
-							arg));
+			json_array_append_new(rows, builtin(earlier, &k, p,
+							    sim, modes[m],
+							    trs[t], run, arg));
 			if (!nf)
 				continue;
 			row = measured(p, sim, modes[m], t, nf, run, arg);
