@@ -17,39 +17,13 @@
 #include "import.h"
 #include "plot.h"
 
-/* One measured row with its prediction; m is where it came from. */
+/* One measured row (m, in validation.set) with its prediction. */
 struct vrow {
-	char		model[SIM_NAME_MAX];
-	enum sim_mode	mode;
-	int		nodes;
-	char		transport[32];
-	int		spec;		/* speculative tokens, 0: none */
-	enum sim_length length;
-	double		out_tokens;	/* > 0: tokens per request, not a class */
-	double		ctx;
-	double		measured;
 	double		predicted;
 	double		err_pct;
 	double		pred_fitted;	/* with the fitted what-if network */
-	int		line;
 	const struct sim_mrow *m;	/* in validation.set */
 };
-
-static void vrow_from(struct vrow *r, const struct sim_mrow *m)
-{
-	memset(r, 0, sizeof(*r));
-	snprintf(r->model, sizeof(r->model), "%s", m->model);
-	r->mode = m->mode;
-	r->nodes = m->nodes;
-	snprintf(r->transport, sizeof(r->transport), "%s", m->transport);
-	r->spec = m->spec_tokens;
-	r->length = m->length;
-	r->out_tokens = m->out_tokens;
-	r->ctx = m->ctx;
-	r->measured = m->tok_s;
-	r->line = m->line;
-	r->m = m;
-}
 
 /* "long", or the output tokens of an imported row */
 static const char *vlen(const struct vrow *r)
@@ -140,14 +114,15 @@ static int predict_rows(struct sim_ctx *c, struct validation *v,
 	for (i = 0; i < v->n; i++) {
 		struct vrow *r = &v->rows[i];
 
-		ret = sim_mrow_predict(c, r->m, fitted ? fitted_net(r->transport,
-				       fname, sizeof(fname)) : NULL,
+		ret = sim_mrow_predict(c, r->m, fitted ?
+				       fitted_net(r->m->transport, fname,
+						  sizeof(fname)) : NULL,
 				       fitted ? NULL : o->net,
 				       fitted ? 0 : o->n_net, loaded, &tok);
 		if (ret)
 			return ret;
 		if (fitted) {
-			double e = 100 * fabs(tok - r->measured) / r->measured;
+			double e = 100 * fabs(tok - r->m->tok_s) / r->m->tok_s;
 
 			r->pred_fitted = tok;
 			sum += e;
@@ -155,10 +130,10 @@ static int predict_rows(struct sim_ctx *c, struct validation *v,
 			continue;
 		}
 		r->predicted = tok;
-		r->err_pct = 100 * (r->predicted - r->measured) / r->measured;
+		r->err_pct = 100 * (r->predicted - r->m->tok_s) / r->m->tok_s;
 		sum += fabs(r->err_pct);
-		v->msum[r->mode] += fabs(r->err_pct);
-		v->mcnt[r->mode]++;
+		v->msum[r->m->mode] += fabs(r->err_pct);
+		v->mcnt[r->m->mode]++;
 		if (fabs(r->err_pct) > v->maxe)
 			v->maxe = fabs(r->err_pct);
 	}
@@ -227,21 +202,23 @@ static void compare(struct validation *v)
 	int i, j;
 
 	for (i = 0; i < v->n && v->nsp < SPEEDUP_MAX; i++) {
-		if (strcmp(rows[i].transport, "socket"))
+		if (strcmp(rows[i].m->transport, "socket"))
 			continue;
 		for (j = 0; j < v->n; j++) {
 			const struct vrow *a = &rows[i], *b = &rows[j];
+			const struct sim_mrow *x = a->m, *y = b->m;
 			struct speedup *s = &v->sp[v->nsp];
 
-			if (strcmp(b->transport, "roce") || a->mode != b->mode ||
-			    a->nodes != b->nodes || a->spec != b->spec ||
-			    a->length != b->length || a->ctx != b->ctx ||
-			    a->out_tokens != b->out_tokens ||
-			    strcmp(a->model, b->model))
+			if (strcmp(y->transport, "roce") || x->mode != y->mode ||
+			    x->nodes != y->nodes ||
+			    x->spec_tokens != y->spec_tokens ||
+			    x->length != y->length || x->ctx != y->ctx ||
+			    x->out_tokens != y->out_tokens ||
+			    strcmp(x->model, y->model))
 				continue;
 			s->sock = a;
 			s->roce = b;
-			s->meas = 100 * (b->measured / a->measured - 1);
+			s->meas = 100 * (y->tok_s / x->tok_s - 1);
 			s->pred = 100 * (b->predicted / a->predicted - 1);
 			s->diff = s->pred - s->meas;
 			s->pred_fitted = 100 * (b->pred_fitted /
@@ -281,11 +258,12 @@ static void print_human(FILE *f, const struct validation *v)
 		"measured", "predicted", "error");
 	for (i = 0; i < v->n; i++)
 		fprintf(f, "%-20s %-6s %5d %-9s %-6s %-6s %6.0f %9.1f %9.1f "
-			   "%+7.1f%%\n", rows[i].model,
-			sim_mode_name(rows[i].mode), rows[i].nodes,
-			rows[i].transport, rows[i].spec ? "eagle3" : "none",
-			vlen(&rows[i]), rows[i].ctx,
-			rows[i].measured, rows[i].predicted, rows[i].err_pct);
+			   "%+7.1f%%\n", rows[i].m->model,
+			sim_mode_name(rows[i].m->mode), rows[i].m->nodes,
+			rows[i].m->transport,
+			rows[i].m->spec_tokens ? "eagle3" : "none",
+			vlen(&rows[i]), rows[i].m->ctx,
+			rows[i].m->tok_s, rows[i].predicted, rows[i].err_pct);
 	fprintf(f, "\nMAPE by mode:");
 	for (i = 0; i < SIM_MODE_NR; i++)
 		if (v->mcnt[i])
@@ -309,10 +287,11 @@ static void print_human(FILE *f, const struct validation *v)
 		for (i = 0; i < v->nsp; i++)
 			fprintf(f, "%-6s %-6s %-6s ctx %-5.0f %+7.0f%%  "
 				   "%+8.0f%%  %+5.1f pts  %+6.0f%%\n",
-				sim_mode_name(v->sp[i].sock->mode),
-				v->sp[i].sock->spec ? "eagle3" : "none",
+				sim_mode_name(v->sp[i].sock->m->mode),
+				v->sp[i].sock->m->spec_tokens ? "eagle3" :
+								"none",
 				vlen(v->sp[i].sock),
-				v->sp[i].sock->ctx, v->sp[i].meas,
+				v->sp[i].sock->m->ctx, v->sp[i].meas,
 				v->sp[i].pred, v->sp[i].diff,
 				v->sp[i].pred_fitted);
 	}
@@ -322,9 +301,9 @@ static void print_human(FILE *f, const struct validation *v)
 			continue;
 		w = &rows[v->worst[j]];
 		fprintf(f, "  %s %s %s %s ctx %.0f (%+.1f%%)",
-			sim_mode_name(w->mode), w->transport,
-			w->spec ? "eagle3" : "", vlen(w),
-			w->ctx, w->err_pct);
+			sim_mode_name(w->m->mode), w->m->transport,
+			w->m->spec_tokens ? "eagle3" : "", vlen(w),
+			w->m->ctx, w->err_pct);
 	}
 	fprintf(f, "\n=> %s: MAPE %.1f%% (limit %.0f%%), worst cell %.1f%% "
 		   "(limit %.0f%%), worst speedup off by %.1f pts (limit "
@@ -335,14 +314,14 @@ static void print_human(FILE *f, const struct validation *v)
 static json_t *row_json(const struct vrow *r)
 {
 	json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:i}",
-			 "model", r->model, "mode", sim_mode_name(r->mode),
-			 "nodes", r->nodes, "transport", r->transport,
-			 "spec", r->spec ? "eagle3" : "none",
+			 "model", r->m->model, "mode", sim_mode_name(r->m->mode),
+			 "nodes", r->m->nodes, "transport", r->m->transport,
+			 "spec", r->m->spec_tokens ? "eagle3" : "none",
 			 "length", vlen(r),
-			 "ctx", (json_int_t)r->ctx, "measured", r->measured,
+			 "ctx", (json_int_t)r->m->ctx, "measured", r->m->tok_s,
 			 "predicted", round(r->predicted * 100) / 100,
 			 "error_pct", round(r->err_pct * 100) / 100,
-			 "line", r->line);
+			 "line", r->m->line);
 
 	if (o && r->m->how[0]) {	/* imported: where from, and how */
 		json_object_set_new(o, "source", json_string(r->m->source));
@@ -381,10 +360,11 @@ static void write_doc(struct sim_out *so, const struct sim_ctx *c,
 	for (i = 0; i < v->nsp; i++)
 		json_array_append_new(jsp, json_pack(
 			"{s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:f}",
-			"mode", sim_mode_name(v->sp[i].sock->mode),
-			"spec", v->sp[i].sock->spec ? "eagle3" : "none",
+			"mode", sim_mode_name(v->sp[i].sock->m->mode),
+			"spec", v->sp[i].sock->m->spec_tokens ? "eagle3" :
+							       "none",
 			"length", vlen(v->sp[i].sock),
-			"ctx", (json_int_t)v->sp[i].sock->ctx,
+			"ctx", (json_int_t)v->sp[i].sock->m->ctx,
 			"measured_pct", round(v->sp[i].meas * 10) / 10,
 			"predicted_pct", round(v->sp[i].pred * 10) / 10,
 			"diff_pts", round(v->sp[i].diff * 10) / 10,
@@ -427,8 +407,8 @@ static void plot_range(const struct validation *v, double *lo_p, double *hi_p)
 	int i;
 
 	for (i = 0; i < v->n; i++) {
-		lo = fmin(lo, fmin(v->rows[i].measured, v->rows[i].predicted));
-		hi = fmax(hi, fmax(v->rows[i].measured, v->rows[i].predicted));
+		lo = fmin(lo, fmin(v->rows[i].m->tok_s, v->rows[i].predicted));
+		hi = fmax(hi, fmax(v->rows[i].m->tok_s, v->rows[i].predicted));
 	}
 	*lo_p = fmax(0, floor(lo * 0.85 / 10) * 10);
 	*hi_p = ceil(hi * 1.1 / 10) * 10;
@@ -455,11 +435,11 @@ static int write_plot(const char *dir, const struct validation *v)
 		   "predicted,error_pct\n");
 	for (i = 0; i < v->n; i++)
 		fprintf(f, "%s,%s,%d,%s,%s,%s,%.0f,%.2f,%.2f,%.2f\n",
-			v->rows[i].model, sim_mode_name(v->rows[i].mode),
-			v->rows[i].nodes, v->rows[i].transport,
-			v->rows[i].spec ? "eagle3" : "none",
-			vlen(&v->rows[i]), v->rows[i].ctx,
-			v->rows[i].measured, v->rows[i].predicted,
+			v->rows[i].m->model, sim_mode_name(v->rows[i].m->mode),
+			v->rows[i].m->nodes, v->rows[i].m->transport,
+			v->rows[i].m->spec_tokens ? "eagle3" : "none",
+			vlen(&v->rows[i]), v->rows[i].m->ctx,
+			v->rows[i].m->tok_s, v->rows[i].predicted,
 			v->rows[i].err_pct);
 	ret = sim_plot_close(f, true);
 	if (ret)
@@ -518,7 +498,7 @@ static int load_rows(struct validation *v, const struct sim_opts *o,
 	if (!v->rows)
 		return -ENOMEM;
 	for (i = 0; i < v->set.n; i++)
-		vrow_from(&v->rows[i], &v->set.rows[i]);
+		v->rows[i].m = &v->set.rows[i];
 	v->n = v->set.n;
 	return 0;
 }
