@@ -485,23 +485,28 @@ json_t *sim_network_json(const struct sim_ctx *c, const struct sim_result *r)
 
 int sim_mrow_predict(struct sim_ctx *c, const struct sim_mrow *m,
 		     const char *transport, const char *const *nets,
-		     int n_net, char *loaded, double *tok_p)
+		     int n_net, struct sim_loaded *ld, double *tok_p)
 {
 	struct sim_query q = { .mode = m->mode, .nodes = m->nodes,
 			       .ctx = m->ctx, .length = m->length,
 			       .out_tokens = m->out_tokens,
 			       .spec_tokens = m->spec_tokens, .accept = -1 };
+	const char *tr = transport ? transport : m->transport;
 	struct sim_result res;
+	char net[sizeof(ld->net)];
 	int ret = 0;
 
-	if (strcmp(loaded, m->model)) {
+	if (strcmp(ld->model, m->model)) {
 		ret = sim_ctx_model(c, m->model, NULL);
-		if (!ret)
-			snprintf(loaded, SIM_NAME_MAX, "%s", m->model);
+		snprintf(ld->model, sizeof(ld->model), "%s", ret ? "" :
+			 m->model);
 	}
-	if (!ret)
-		ret = sim_ctx_net(c, transport ? transport : m->transport,
-				  nets, n_net, false, NULL, NULL, 0);
+	/* the network depends on these alone (not on the model or hw) */
+	snprintf(net, sizeof(net), "%.31s +%d", tr, nets ? n_net : 0);
+	if (!ret && strcmp(ld->net, net)) {
+		ret = sim_ctx_net(c, tr, nets, n_net, false, NULL, NULL, 0);
+		snprintf(ld->net, sizeof(ld->net), "%s", ret ? "" : net);
+	}
 	if (!ret)
 		ret = sim_predict(c, &q, &res);
 	if (ret) {

@@ -140,14 +140,21 @@ int sim_ctx_net(struct sim_ctx *c, const char *transport,
 int sim_net_files_check(const char *const *nets, int n_net,
 			const bool *fitted);
 struct sim_mrow;
+/* What sim_mrow_predict has loaded into c: the caller keeps it across rows
+ * (zeroed at first, and whenever c's model or network is changed behind
+ * it). */
+struct sim_loaded {
+	char model[SIM_NAME_MAX];
+	char net[48];	/* transport, and the --net files merged or not */
+};
 /* Predict one measured row: its model (loaded into c when it differs from
- * *loaded, a SIM_NAME_MAX buffer the caller keeps across rows), the network
- * of transport (NULL: the row's own; "roce-fitted" and the like for the
- * what-ifs) with the --net files merged where they fit, then sim_predict.
- * 0 with *tok_p, or -errno (message printed, naming the row). */
+ * ld's), the network of transport (NULL: the row's own; "roce-fitted" and
+ * the like for the what-ifs) with the --net files merged where they fit
+ * (loaded when it differs from ld's), then sim_predict. 0 with *tok_p, or
+ * -errno (message printed, naming the row). */
 int sim_mrow_predict(struct sim_ctx *c, const struct sim_mrow *m,
 		     const char *transport, const char *const *nets,
-		     int n_net, char *loaded, double *tok_p);
+		     int n_net, struct sim_loaded *ld, double *tok_p);
 
 /* The --net files as a JSON array (params). */
 json_t *sim_net_files_json(const struct sim_opts *o);

@@ -195,13 +195,13 @@ static int evaluate(struct calibration *k, struct sim_ctx *c,
 {
 	double gsum[SIM_MODE_NR][2] = { { 0 } }, sum = 0, e, tok, obj = 0;
 	int gcnt[SIM_MODE_NR][2] = { { 0 } }, i, g, ng = 0, ret;
-	char loaded[SIM_NAME_MAX] = "";
+	struct sim_loaded ld = { "", "" };
 
 	ret = sim_hw_from_json(k->root, k->path, k->hwname, &c->hw);
 	for (i = 0; i < k->set.n && !ret; i++) {
 		const struct sim_mrow *m = &k->set.rows[i];
 
-		ret = sim_mrow_predict(c, m, NULL, o->net, o->n_net, loaded,
+		ret = sim_mrow_predict(c, m, NULL, o->net, o->n_net, &ld,
 				       &tok);
 		if (ret)
 			break;

@@ -107,7 +107,8 @@ static const char *fitted_net(const char *transport, char *buf, size_t len)
 static int predict_rows(struct sim_ctx *c, struct validation *v,
 			const struct sim_opts *o, bool fitted)
 {
-	char loaded[SIM_NAME_MAX] = "", fname[64];
+	struct sim_loaded ld = { "", "" };
+	char fname[64];
 	double sum = 0, tok;
 	int i, ret;
 
@@ -118,7 +119,7 @@ static int predict_rows(struct sim_ctx *c, struct validation *v,
 				       fitted_net(r->m->transport, fname,
 						  sizeof(fname)) : NULL,
 				       fitted ? NULL : o->net,
-				       fitted ? 0 : o->n_net, loaded, &tok);
+				       fitted ? 0 : o->n_net, &ld, &tok);
 		if (ret)
 			return ret;
 		if (fitted) {
