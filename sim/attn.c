@@ -137,7 +137,6 @@ int sim_attn_hw_load(json_t *root, const char *path, struct sim_hw *hw)
 		BM_ERR("%s: attention.cta_gbs must be > 0", path);
 		ret = -EINVAL;
 	}
-	h->kv_bw_gbs = hw->kv_bw_gbs;
 	h->mma_tflops = hw->peak_tflops;
 	return ret ? -EINVAL : 0;
 }

@@ -39,7 +39,8 @@ enum sim_attn_backend { SIM_ATTN_FLASH, SIM_ATTN_TRITON };
 /* The hardware and kernel facts the cost needs (profiles/gb10.json). */
 struct sim_attn_hw {
 	int    sm_count;	/* SMs */
-	double kv_bw_gbs;	/* KV stream when the SMs are busy */
+	double kv_bw_gbs;	/* KV stream when the SMs are busy (the
+				 * profile's top-level kv_bw_gbs) */
 	double cta_gbs;		/* KV stream one CTA sustains alone */
 	double mma_tflops;	/* tensor math peak for QK^T and PV */
 	int    triton_segments; /* split-KV segments of the 3D kernel */

@@ -366,7 +366,8 @@ static int sweep_bandwidth(struct sweep *s)
 		return ret;
 	for (i = 0; i < sizeof(bw) / sizeof(bw[0]) && !ret; i++) {
 		s->c->hw.mem_bw_gbs = bw[i];
-		s->c->hw.kv_bw_gbs = keep.kv_bw_gbs * bw[i] / keep.mem_bw_gbs;
+		s->c->hw.attn.kv_bw_gbs = keep.attn.kv_bw_gbs * bw[i] /
+					  keep.mem_bw_gbs;
 		put(f, "%.0f", bw[i]);
 		for (m = 0; m < 4 && !ret; m++) {
 			ret = point(s, modes4[m], 2, "roce", 0, 0, &v);

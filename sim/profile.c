@@ -239,7 +239,7 @@ int sim_hw_from_json(json_t *root, const char *path, const char *name,
 	ret |= pval(root, path, "mem_bw_gbs", &hw->mem_bw_gbs);
 	ret |= pval(root, path, "eff_int4", &hw->eff_int4);
 	ret |= pval(root, path, "eff_bf16", &hw->eff_bf16);
-	ret |= pval(root, path, "kv_bw_gbs", &hw->kv_bw_gbs);
+	ret |= pval(root, path, "kv_bw_gbs", &hw->attn.kv_bw_gbs);
 	ret |= pval(root, path, "peak_tflops", &hw->peak_tflops);
 	ret |= pval(root, path, "kernel_us", &hw->kernel_us);
 	ret |= pval(root, path, "host_step_ms", &hw->host_step_ms);
@@ -264,7 +264,7 @@ int sim_hw_from_json(json_t *root, const char *path, const char *name,
 		ret = sim_attn_hw_load(root, path, hw);
 	if (!ret)
 		ret = sim_mem_hw_load(root, path, &hw->mem);
-	if (!ret && (hw->mem_bw_gbs <= 0 || hw->kv_bw_gbs <= 0 ||
+	if (!ret && (hw->mem_bw_gbs <= 0 || hw->attn.kv_bw_gbs <= 0 ||
 		     hw->eff_int4 <= 0 || hw->eff_bf16 <= 0 ||
 		     hw->peak_tflops <= 0)) {
 		BM_ERR("%s: bandwidths, efficiencies and peak must be > 0",

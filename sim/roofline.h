@@ -51,7 +51,6 @@ struct sim_hw {
 	double mem_bw_gbs;		/* measured stream read */
 	double eff_int4;		/* quantised GEMV / fused MoE */
 	double eff_bf16;		/* BF16 GEMV (lm_head, router) */
-	double kv_bw_gbs;		/* attention KV streaming */
 	double peak_tflops;		/* dense tensor math (roofline cap) */
 	double kernel_us;		/* fixed GPU time per kernel in a graph */
 	double host_step_ms;		/* scheduler + inputs + sample + output */

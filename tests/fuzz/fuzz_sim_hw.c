@@ -46,7 +46,7 @@ static void check_hw(const struct sim_hw *hw)
 {
 	int i;
 
-	FUZZ_CHECK(hw->mem_bw_gbs > 0 && hw->kv_bw_gbs > 0 &&
+	FUZZ_CHECK(hw->mem_bw_gbs > 0 && hw->attn.kv_bw_gbs > 0 &&
 		   hw->eff_int4 > 0 && hw->eff_bf16 > 0 &&
 		   hw->peak_tflops > 0);
 	FUZZ_CHECK(hw->eff_int4 <= 1 && hw->eff_bf16 <= 1);
