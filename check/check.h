@@ -58,6 +58,9 @@ enum {
 	CHK_SKIP_NCCL	 = 1 << 3,	/* nccl_coll */
 	CHK_SKIP_PREDICT = 1 << 4,	/* sim */
 };
+/* "rdma,nccl" and the like into CHK_SKIP_* bits (every known name or'ed
+ * into *skip): 0, or -EINVAL with the first unknown name in bad. */
+int chk_skip_parse(const char *s, unsigned *skip, char *bad, size_t bad_len);
 
 /* The run parameters both sides agree on (see "Shape" above). */
 struct chk_params {

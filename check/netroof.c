@@ -80,25 +80,13 @@ static void usage(FILE *f)
 
 static int parse_skip(const char *s, unsigned *skip)
 {
-	static const char *const names[] = { "rdma", "tcp", "bw", "nccl",
-					     "predict" };
-	char buf[128], *tok, *save = NULL;
-	size_t i;
+	char bad[128];
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(tok, names[i]))
-				break;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			fprintf(stderr, "netroof: --skip: unknown step '%s' "
-				"(rdma, tcp, bw, nccl, predict)\n", tok);
-			return -EINVAL;
-		}
-		*skip |= 1u << i;
-	}
-	return 0;
+	if (!chk_skip_parse(s, skip, bad, sizeof(bad)))
+		return 0;
+	fprintf(stderr, "netroof: --skip: unknown step '%s' (rdma, tcp, bw, "
+		"nccl, predict)\n", bad);
+	return -EINVAL;
 }
 
 static int parse(int argc, char **argv, struct chk_opts *o,
