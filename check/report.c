@@ -4,11 +4,11 @@
  * every node's diagnosis, every step with its tool's own JSON document,
  * the checks, the prediction), report.md (the verdict, the prediction
  * table, the steps, what each node found) and report.html (html.c).
- * Every file is created with O_EXCL: a report is never overwritten.
+ * Every file goes through bm_file: a report is never overwritten, and a
+ * file is written whole or not at all.
  * The same document gives the same files on every node.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "out.h"
 #include "report.h"
 #include "steps.h"
 
@@ -57,18 +58,13 @@ int chk_outdir_make(const char *outdir, char *path, size_t len)
 	return -errno;
 }
 
-FILE *chk_create(const char *dir, const char *name)
+struct bm_file *chk_create(const char *dir, const char *name)
 {
+	struct bm_file *bf;
 	char path[4096];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		BM_ERR("cannot create %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	return fdopen(fd, "w");
+	return bm_file_open(path, "report", &bf) ? NULL : bf;
 }
 
 /* ---- helpers shared with html.c ---------------------------------------- */
@@ -411,29 +407,29 @@ void chk_report_text(json_t *rep, FILE *f, bool md)
 
 int chk_report_write(const char *dir, json_t *rep)
 {
-	FILE *f;
-	int ret = 0;
+	struct bm_file *bf;
+	int ret = 0, rc;
 
-	f = chk_create(dir, "report.json");
-	if (!f)
+	bf = chk_create(dir, "report.json");
+	if (!bf)
 		return -EEXIST;
-	if (json_dumpf(rep, f, JSON_INDENT(1)))
+	if (json_dumpf(rep, bm_file_stream(bf), JSON_INDENT(1)))
 		ret = -EIO;
-	fputc('\n', f);
-	if (fclose(f))
-		ret = -EIO;
-	f = chk_create(dir, "report.md");
-	if (!f)
+	fputc('\n', bm_file_stream(bf));
+	rc = bm_file_close(bf, !ret);
+	ret = ret ? ret : rc;
+	bf = chk_create(dir, "report.md");
+	if (!bf)
 		return -EEXIST;
-	chk_report_text(rep, f, true);
-	if (fclose(f))
-		ret = -EIO;
-	f = chk_create(dir, "report.html");
-	if (!f)
+	chk_report_text(rep, bm_file_stream(bf), true);
+	rc = bm_file_close(bf, true);
+	ret = ret ? ret : rc;
+	bf = chk_create(dir, "report.html");
+	if (!bf)
 		return -EEXIST;
-	ret = ret ? ret : chk_report_html(rep, f);
-	if (fclose(f))
-		ret = -EIO;
+	rc = chk_report_html(rep, bm_file_stream(bf));
+	rc = bm_file_close(bf, !rc) ? -EIO : rc;
+	ret = ret ? ret : rc;
 	chk_report_text(rep, stdout, false);
 	printf("# report: %s/report.{json,md,html}\n", dir);
 	fflush(stdout);

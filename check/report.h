@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 
-/* Create DIR/NAME, never over an existing file. */
-FILE	   *chk_create(const char *dir, const char *name);
+struct bm_file;
+/* DIR/NAME as a bm_file (common/out.h: never over an existing file,
+ * written whole at bm_file_close or not at all); NULL, message printed. */
+struct bm_file *chk_create(const char *dir, const char *name);
 /* A string member ("" if absent), a number member (0). */
 const char *chk_js(json_t *o, const char *k);
 double	    chk_jn(json_t *o, const char *k);

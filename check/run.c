@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "out.h"
+#include "report.h"
 #include "run.h"
 #include "steps.h"
 
@@ -329,8 +331,7 @@ void chk_write_partial(struct chk_run *r, const char *why)
 		"rank", r->rank, "nodes", r->n, "params",
 		r->nodes ? r->nodes : json_null(), "steps",
 		r->steps ? r->steps : json_null(), "checks", "error", why);
-	char path[PATH_MAX];
-	FILE *f;
+	struct bm_file *bf;
 
 	if (!rep || !r->dir[0])
 		goto out;
@@ -339,18 +340,17 @@ void chk_write_partial(struct chk_run *r, const char *why)
 	else if (r->local.doc)
 		json_object_set_new(rep, "nodes", json_pack("[O]", r->local.doc));
 	json_object_set_new(rep, "params", chk_params_json(&r->p));
-	snprintf(path, sizeof(path), "%s/report.json", r->dir);
-	f = fopen(path, "wx");
-	if (f) {
-		json_dumpf(rep, f, JSON_INDENT(1));
-		fputc('\n', f);
-		fclose(f);
+	bf = chk_create(r->dir, "report.json");
+	if (bf) {
+		json_dumpf(rep, bm_file_stream(bf), JSON_INDENT(1));
+		fputc('\n', bm_file_stream(bf));
+		bm_file_close(bf, true);
 	}
-	snprintf(path, sizeof(path), "%s/report.md", r->dir);
-	f = fopen(path, "wx");
-	if (f) {
-		fprintf(f, "# netroof check: failed\n\n%s\n", why);
-		fclose(f);
+	bf = chk_create(r->dir, "report.md");
+	if (bf) {
+		fprintf(bm_file_stream(bf), "# netroof check: failed\n\n%s\n",
+			why);
+		bm_file_close(bf, true);
 	}
 out:
 	json_decref(rep);
