@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "transport.h"
 
@@ -14,21 +13,20 @@ int lat_devices_report(FILE *f, const char *json_path)
 {
 	const struct diag_scope scope = { .groups = DIAG_G_DEVICES };
 	struct diag_report *r = NULL;
+	struct bm_file *bf = NULL;
 	json_t *doc = NULL;
 	FILE *jf = NULL;
 	int ret;
 
-	if (json_path) {
-		jf = strcmp(json_path, "-") ? fopen(json_path, "wx") : stdout;
-		if (!jf) {
-			fprintf(stderr, "ib_lat: cannot create %s: %s%s\n",
-				json_path, strerror(errno), errno == EEXIST ?
-				" (refusing to overwrite)" : "");
+	if (json_path && strcmp(json_path, "-")) {
+		/* never over a file; whole or absent (message printed) */
+		if (bm_file_open(json_path, "JSON", &bf))
 			return BM_EXIT_USAGE;
-		}
+		jf = bm_file_stream(bf);
+	} else if (json_path) {
 		/* The JSON has stdout: the text goes to stderr. */
-		if (jf == stdout)
-			f = stderr;
+		jf = stdout;
+		f = stderr;
 	}
 	ret = diag_diagnose(&scope, &r);
 	if (ret) {
@@ -43,11 +41,8 @@ int lat_devices_report(FILE *f, const char *json_path)
 			ret = -EIO;
 	}
 out:
-	if (jf && jf != stdout && fclose(jf) && !ret)
+	if (bf && bm_file_close(bf, !ret) && !ret)
 		ret = -EIO;
-	/* A results file is whole or absent. */
-	if (ret && jf && jf != stdout)
-		unlink(json_path);
 	json_decref(doc);
 	diag_report_free(r);
 	return ret ? BM_EXIT_FAIL : BM_EXIT_OK;
