@@ -28,7 +28,7 @@ const char *sim_deploy_keys(void)
 	return "model tp pp ep nodes transport spec ctx out batch ttft kv";
 }
 
-static bool has(const struct sim_deploy *d, enum sim_dkey k)
+bool sim_deploy_has(const struct sim_deploy *d, enum sim_dkey k)
 {
 	return d && (d->set & (1u << k));
 }
@@ -44,8 +44,7 @@ const char *sim_spec_text(int spec_tokens, char *buf, size_t len)
 	return buf;
 }
 
-/* "none", "eagle3", "eagle3:K" (K 1..16) */
-static int parse_spec(const char *s, int *k_p)
+int sim_spec_parse(const char *s, int *k_p)
 {
 	long k = 1;
 
@@ -59,6 +58,12 @@ static int parse_spec(const char *s, int *k_p)
 		return -EINVAL;
 	*k_p = (int)k;
 	return 0;
+}
+
+bool sim_transport_ok(const char *s)
+{
+	return !strcmp(s, "roce") || !strcmp(s, "socket") ||
+	       !strcmp(s, "roce-oneshot") || !strcmp(s, "none");
 }
 
 static bool kv_16bit(const char *kv)
@@ -120,14 +125,13 @@ int sim_deploy_set(struct sim_deploy *d, const char *key, const char *val,
 			want = "0|1";
 		break;
 	case SIM_D_TRANSPORT:
-		if (strcmp(val, "roce") && strcmp(val, "socket") &&
-		    strcmp(val, "roce-oneshot") && strcmp(val, "none"))
+		if (!sim_transport_ok(val))
 			want = "roce|socket|roce-oneshot|none";
 		else
 			snprintf(d->transport, sizeof(d->transport), "%s", val);
 		break;
 	case SIM_D_SPEC:
-		if (parse_spec(val, &d->spec_tokens))
+		if (sim_spec_parse(val, &d->spec_tokens))
 			want = "none|eagle3|eagle3:K (K 1..16)";
 		break;
 	case SIM_D_CTX:
@@ -279,7 +283,7 @@ static int resolve_model(const struct sim_deploy *d, const char *src,
 	char list[2048] = "";
 	struct stat st;
 
-	if (has(d, SIM_D_MODEL)) {
+	if (sim_deploy_has(d, SIM_D_MODEL)) {
 		if (!named_model(d->model) && stat(d->model, &st)) {
 			bm_hf_list(list, sizeof(list));
 			BM_ERR("%s: model '%s' (%s) is neither a netroof model "
@@ -313,11 +317,11 @@ static int resolve_model(const struct sim_deploy *d, const char *src,
 static int resolve_mode(const struct sim_deploy *d, const char *src,
 			struct sim_mrow *r)
 {
-	int tp = has(d, SIM_D_TP) ? d->tp : 1;
-	int pp = has(d, SIM_D_PP) ? d->pp : 1;
+	int tp = sim_deploy_has(d, SIM_D_TP) ? d->tp : 1;
+	int pp = sim_deploy_has(d, SIM_D_PP) ? d->pp : 1;
 
-	if (!has(d, SIM_D_TP) && !has(d, SIM_D_PP) &&
-	    !(has(d, SIM_D_NODES) && d->nodes == 1)) {
+	if (!sim_deploy_has(d, SIM_D_TP) && !sim_deploy_has(d, SIM_D_PP) &&
+	    !(sim_deploy_has(d, SIM_D_NODES) && d->nodes == 1)) {
 		BM_ERR("%s: tp missing: the file does not record how the model "
 		       "was split; give --deploy tp=N [pp=N ep=0|1] (serve: "
 		       "--metadata netroof_tp=N ...)", src);
@@ -334,7 +338,7 @@ static int resolve_mode(const struct sim_deploy *d, const char *src,
 		return -EINVAL;
 	}
 	r->nodes = tp * pp;
-	if (has(d, SIM_D_NODES) && d->nodes != r->nodes) {
+	if (sim_deploy_has(d, SIM_D_NODES) && d->nodes != r->nodes) {
 		BM_ERR("%s: nodes=%d (%s) but tp x pp = %d: sim's GB10 has one "
 		       "GPU per node", src, d->nodes, d->from[SIM_D_NODES],
 		       r->nodes);
@@ -384,9 +388,9 @@ int sim_deploy_resolve(const struct sim_deploy *rec,
 	int ret;
 
 	for (k = 0; k < SIM_D_NR; k++) {
-		if (!has(user, k))
+		if (!sim_deploy_has(user, k))
 			continue;
-		if (has(rec, k) && !dsame(rec, user, k)) {
+		if (sim_deploy_has(rec, k) && !dsame(rec, user, k)) {
 			BM_ERR("%s: %s: the file records %s (%s) but --deploy "
 			       "says %s", src, dkey_names[k],
 			       dval(rec, k, a, sizeof(a)), rec->from[k],
@@ -402,20 +406,20 @@ int sim_deploy_resolve(const struct sim_deploy *rec,
 		return ret;
 	if (r->mode == SIM_SINGLE) {
 		snprintf(r->transport, sizeof(r->transport), "none");
-	} else if (!has(&d, SIM_D_TRANSPORT) ||
+	} else if (!sim_deploy_has(&d, SIM_D_TRANSPORT) ||
 		   !strcmp(d.transport, "none")) {
 		BM_ERR("%s: transport %s: vLLM does not record the NCCL "
 		       "transport of a %d-node run; give --deploy "
 		       "transport=roce|socket (serve: --metadata "
 		       "netroof_transport=...)", src,
-		       has(&d, SIM_D_TRANSPORT) ? "none is for one node" :
+		       sim_deploy_has(&d, SIM_D_TRANSPORT) ? "none is for one node" :
 		       "missing", r->nodes);
 		return -EINVAL;
 	} else {
 		snprintf(r->transport, sizeof(r->transport), "%s",
 			 d.transport);
 	}
-	if (!has(&d, SIM_D_SPEC)) {
+	if (!sim_deploy_has(&d, SIM_D_SPEC)) {
 		BM_ERR("%s: spec missing: the file does not say whether "
 		       "speculative decoding was on; give --deploy "
 		       "spec=none|eagle3:K (serve: --metadata netroof_spec=...)",
@@ -423,24 +427,24 @@ int sim_deploy_resolve(const struct sim_deploy *rec,
 		return -EINVAL;
 	}
 	r->spec_tokens = d.spec_tokens;
-	if (!has(&d, SIM_D_CTX)) {
+	if (!sim_deploy_has(&d, SIM_D_CTX)) {
 		BM_ERR("%s: ctx missing (the prompt length): give --deploy "
 		       "ctx=TOKENS", src);
 		return -EINVAL;
 	}
 	r->ctx = d.ctx;
-	if (!has(&d, SIM_D_OUT)) {
+	if (!sim_deploy_has(&d, SIM_D_OUT)) {
 		BM_ERR("%s: out missing (output tokens per request): give "
 		       "--deploy out=TOKENS", src);
 		return -EINVAL;
 	}
 	sim_mrow_set_out(r, d.out);
-	if (has(&d, SIM_D_BATCH) && d.batch != 1) {
+	if (sim_deploy_has(&d, SIM_D_BATCH) && d.batch != 1) {
 		BM_ERR("%s: batch %d (%s): sim models batch 1", src, d.batch,
 		       d.from[SIM_D_BATCH]);
 		return -EINVAL;
 	}
-	if (has(&d, SIM_D_KV) && !kv_16bit(d.kv)) {
+	if (sim_deploy_has(&d, SIM_D_KV) && !kv_16bit(d.kv)) {
 		BM_ERR("%s: kv-cache dtype %s (%s): sim models a 16-bit KV "
 		       "cache", src, d.kv, d.from[SIM_D_KV]);
 		return -EINVAL;

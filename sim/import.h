@@ -145,6 +145,14 @@ const char *sim_spec_text(int spec_tokens, char *buf, size_t len);
 
 /* For the readers (import_csv.c, import_vllm.c). */
 
+/* True when the user's --deploy gave key k (d may be NULL). */
+bool sim_deploy_has(const struct sim_deploy *d, enum sim_dkey k);
+/* "none", "eagle3", "eagle3:K" (K 1..16) into speculative tokens: 0 or
+ * -EINVAL. */
+int  sim_spec_parse(const char *s, int *k_p);
+/* A transport a row may name: roce, socket, roce-oneshot, none. */
+bool sim_transport_ok(const char *s);
+
 /* A new zeroed row at the end of set (*r_p), or -EINVAL past
  * SIM_MROW_MAX / -ENOMEM. */
 int sim_mset_add(struct sim_mset *set, const char *path,

@@ -113,18 +113,9 @@ static int row_parse(char **f, int nf, const int *idx, char **names,
 		goto bad;
 	r->nodes = (int)l;
 	snprintf(r->transport, sizeof(r->transport), "%s", f[idx[3]]);
-	if (strcmp(r->transport, "roce") && strcmp(r->transport, "socket") &&
-	    strcmp(r->transport, "none") && strcmp(r->transport, "roce-oneshot"))
+	if (!sim_transport_ok(r->transport) ||
+	    sim_spec_parse(f[idx[4]], &r->spec_tokens))
 		goto bad;
-	if (!strcmp(f[idx[4]], "none"))
-		r->spec_tokens = 0;
-	else if (!strcmp(f[idx[4]], "eagle3"))
-		r->spec_tokens = 1;
-	else if (strncmp(f[idx[4]], "eagle3:", 7) ||
-		 bm_parse_int(f[idx[4]] + 7, 1, 16, &l))
-		goto bad;
-	else
-		r->spec_tokens = (int)l;
 	if (!sim_length_parse(f[idx[5]], &r->length))
 		snprintf(r->length_txt, sizeof(r->length_txt), "%s",
 			 f[idx[5]]);

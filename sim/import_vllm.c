@@ -343,21 +343,21 @@ static int read_latency(const char *path, const char *where,
 		ret = latency_args(where, args, base(side), &rec, r);
 	if (ret)
 		goto out;
-	if (!args && (!user || !(user->set & (1u << SIM_D_OUT)))) {
+	if (!args && !sim_deploy_has(user, SIM_D_OUT)) {
 		BM_ERR("%s: output_len missing: only %s records it "
 		       "(SAVE_TO_PYTORCH_BENCHMARK_FORMAT=1); give --deploy "
 		       "out=TOKENS", where, side);
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!args && (!user || !(user->set & (1u << SIM_D_CTX)))) {
+	if (!args && !sim_deploy_has(user, SIM_D_CTX)) {
 		BM_ERR("%s: input_len missing: only %s records it; give "
 		       "--deploy ctx=TOKENS", where, side);
 		ret = -EINVAL;
 		goto out;
 	}
 	if (!(rec.set & (1u << SIM_D_BATCH)) &&
-	    !(user && (user->set & (1u << SIM_D_BATCH)))) {
+	    !sim_deploy_has(user, SIM_D_BATCH)) {
 		BM_ERR("%s: batch_size missing: only %s records it, and "
 		       "vLLM's default is 8; give --deploy batch=1 if it was",
 		       where, side);
@@ -367,7 +367,7 @@ static int read_latency(const char *path, const char *where,
 	ret = sim_deploy_resolve(&rec, user, r);
 	if (ret)
 		goto out;
-	if (user && (user->set & (1u << SIM_D_TTFT)))
+	if (sim_deploy_has(user, SIM_D_TTFT))
 		ttft = user->ttft_ms / 1000;
 	if (ttft > 0 && (r->out_tokens < 2 || ttft >= avg)) {
 		BM_ERR("%s: ttft %g ms leaves no decode time (avg_latency "
@@ -557,7 +557,7 @@ static int read_serve(const char *path, const char *where, const json_t *root,
 	rec_num(&rec, SIM_D_CTX, tin / done, "total_input_tokens/completed");
 	rec_num(&rec, SIM_D_OUT, tout / done, "total_output_tokens/completed");
 	if (k && !(rec.set & (1u << SIM_D_SPEC)) &&
-	    !(user && (user->set & (1u << SIM_D_SPEC)))) {
+	    !sim_deploy_has(user, SIM_D_SPEC)) {
 		BM_ERR("%s: spec missing: the spec_decode_* counters show %d "
 		       "draft token(s) per step but not the method; give "
 		       "--metadata netroof_spec=eagle3:%d (or --deploy)", where,
