@@ -132,18 +132,10 @@ static double activation(const struct sim_ctx *c, const struct sim_query *q,
 	       (double)h->max_seqs * m->vocab * 10.0;
 }
 
-/* The EAGLE3 draft's BF16 weights on one rank. */
+/* The EAGLE3 draft's BF16 weights on one rank (none without one). */
 static double draft_bytes(const struct sim_ctx *c, const struct sim_query *q)
 {
-	const struct sim_hw *hw = &c->hw;
-	double h = c->model.hidden, p;
-
-	if (!q->spec_tokens)
-		return 0;
-	p = hw->draft_layers * (sim_attn_params(&c->model) +
-				3.0 * h * hw->draft_mlp_mult * h) +
-	    3.0 * h * h + (double)hw->draft_vocab * h;
-	return 2.0 * p / sim_query_tp(q);
+	return q->spec_tokens ? sim_draft_bytes_rank(c, q) : 0;
 }
 
 static void largest(struct sim_memfit *f)

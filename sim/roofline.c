@@ -215,18 +215,26 @@ static const char *const term_order[] = {
 	"pp_host_wait", "spec_draft", "request",
 };
 
+double sim_draft_bytes_rank(const struct sim_ctx *c,
+			    const struct sim_query *q)
+{
+	const struct sim_hw *hw = &c->hw;
+	double h = c->model.hidden, p;
+
+	p = hw->draft_layers * (sim_attn_params(&c->model) +
+				3.0 * h * hw->draft_mlp_mult * h) +
+	    3.0 * h * h + (double)hw->draft_vocab * h;
+	return 2.0 * p / sim_query_tp(q);
+}
+
 /* The draft model's step (EAGLE3, K chained proposals). */
 static double draft_ms(const struct sim_ctx *c, const struct sim_query *q)
 {
-	const struct sim_model *m = &c->model;
 	const struct sim_hw *hw = &c->hw;
-	int n = sim_query_tp(q);
-	double h = m->hidden, p, one, ms;
+	double one, ms;
 
-	p = hw->draft_layers * (sim_attn_params(m) +
-				3.0 * h * hw->draft_mlp_mult * h) +
-	    3.0 * h * h + (double)hw->draft_vocab * h;
-	one = stream_ms(2.0 * p / n, hw->mem_bw_gbs * hw->eff_bf16) +
+	one = stream_ms(sim_draft_bytes_rank(c, q),
+			hw->mem_bw_gbs * hw->eff_bf16) +
 	      (hw->draft_layers * c->sched.kernels_per_layer +
 	       c->sched.kernels_per_step) * hw->kernel_us / 1000.0;
 	ms = q->spec_tokens * one + hw->draft_host_ms;

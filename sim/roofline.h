@@ -195,6 +195,10 @@ int sim_sched_load(const char *datadir, const char *model_type,
 void sim_ctx_apply_hw(struct sim_ctx *c);
 /* TP degree of a query (attention/MLP split): TP/EP nodes, PP its tp. */
 int sim_query_tp(const struct sim_query *q);
+/* The EAGLE3 draft's BF16 weights on one rank of q, in bytes (read every
+ * proposal, held in memory beside the model). */
+double sim_draft_bytes_rank(const struct sim_ctx *c,
+			    const struct sim_query *q);
 /* Pipeline stages of a query (1 unless PP). */
 int sim_query_stages(const struct sim_query *q);
 
