@@ -100,6 +100,22 @@ int bm_hf_list(char *buf, size_t len)
 	return shown;
 }
 
+int bm_hf_lookup(const char *name, char *path, size_t len)
+{
+	char dirs[HF_DIRS][PATH_MAX];
+	int i;
+
+	search_dirs(dirs);
+	for (i = 0; i < HF_DIRS; i++) {
+		if (!dirs[i][0])
+			continue;
+		snprintf(path, len, "%s/%s.json", dirs[i], name);
+		if (!access(path, R_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 int bm_hf_find(const char *name_or_path, char *path, size_t len)
 {
 	char dirs[HF_DIRS][PATH_MAX], names[1024], looked[3 * PATH_MAX];
@@ -111,14 +127,13 @@ int bm_hf_find(const char *name_or_path, char *path, size_t len)
 		snprintf(path, len, "%s", name_or_path);
 		return 0;
 	}
+	if (!bm_hf_lookup(name_or_path, path, len))
+		return 0;
 	search_dirs(dirs);
 	looked[0] = '\0';
 	for (i = 0; i < HF_DIRS; i++) {
 		if (!dirs[i][0])
 			continue;
-		snprintf(path, len, "%s/%s.json", dirs[i], name_or_path);
-		if (!access(path, R_OK))
-			return 0;
 		off += snprintf(looked + off, sizeof(looked) - off, "%s%s",
 				off ? ", " : "", dirs[i]);
 		if (off >= sizeof(looked))

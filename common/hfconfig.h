@@ -118,6 +118,9 @@ enum bm_hf_need {
 /* Resolve NAME_OR_PATH (see above) to a file in path (len bytes). 0 or
  * -ENOENT (message printed, listing the named models). */
 int bm_hf_find(const char *name_or_path, char *path, size_t len);
+/* A named model's file on the search path (no paths, nothing printed): 0
+ * with path, or -ENOENT. */
+int bm_hf_lookup(const char *name, char *path, size_t len);
 
 /* Find and load; need: enum bm_hf_need bits. On success hf owns root (free
  * with bm_hf_free); on error hf is left empty (bm_hf_free is harmless). */

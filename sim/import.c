@@ -266,15 +266,9 @@ static void dcopy(struct sim_deploy *to, const struct sim_deploy *from,
 /* Is name one of the named models (quietly: bm_hf_find prints)? */
 static bool named_model(const char *name)
 {
-	char list[4096], *tok, *save = NULL;
+	char path[PATH_MAX];
 
-	if (!bm_hf_list(list, sizeof(list)))
-		return false;
-	for (tok = strtok_r(list, ", ", &save); tok;
-	     tok = strtok_r(NULL, ", ", &save))
-		if (!strcmp(tok, name))
-			return true;
-	return false;
+	return !strchr(name, '/') && !bm_hf_lookup(name, path, sizeof(path));
 }
 
 static int resolve_model(const struct sim_deploy *d, const char *src,
