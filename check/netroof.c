@@ -175,13 +175,8 @@ static int resolve(struct chk_opts *o)
 	struct bm_launch l;
 	int ret;
 
-	/*
-	 * Under Slurm, rank 0's address comes from bm_launch_resolve(): the
-	 * hardening branch's common/launch.c parses SLURM_NODELIST's host
-	 * list (bm_hostlist_nth) for it. GAP until that is merged: main's
-	 * bm_launch_resolve wants MASTER_ADDR (or NETROOF_PEER) under
-	 * Slurm, and says so.
-	 */
+	/* Under Slurm, rank 0's address comes from bm_launch_resolve(),
+	 * which takes SLURM_NODELIST's first host (bm_hostlist_nth). */
 	ret = bm_launch_resolve(-1, -1, NULL, o->port, NULL, &l);
 	if (ret)
 		return ret;

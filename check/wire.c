@@ -39,12 +39,9 @@ int chk_net_open(const struct chk_opts *o, const char *params,
 		.rank = o->rank, .nranks = o->nranks, .host = o->host,
 		.bind = o->bind, .port = o->port, .timeout_ms = o->timeout_ms,
 		.tool = CHK_TOOL, .params = params,
-#ifdef BM_OOB_HELLO_MAX
-		/* GAP closed by the hardening branch's bm_oob_cfg.wait_ms: the
-		 * waiting node waits for its first peer until a signal, then
-		 * keeps --timeout. */
+		/* the waiting node waits for its first peer until a signal,
+		 * then keeps --timeout */
 		.wait_ms = -1,
-#endif
 	};
 	struct chk_net *n = calloc(1, sizeof(*n));
 	uint64_t now;
