@@ -416,15 +416,22 @@ static json_t *verdict_of(json_t *rep, bool strict, int *ex)
 	return v;
 }
 
-static const char *status(json_t *checks, const char *id)
+/* Member key of the check with this id ("?" without one). */
+static const char *check_field(json_t *checks, const char *id,
+			       const char *key)
 {
 	json_t *c;
 	size_t i;
 
 	json_array_foreach(checks, i, c)
 		if (!strcmp(json_string_value(json_object_get(c, "id")), id))
-			return json_string_value(json_object_get(c, "status"));
+			return json_string_value(json_object_get(c, key));
 	return "?";
+}
+
+static const char *status(json_t *checks, const char *id)
+{
+	return check_field(checks, id, "status");
 }
 
 static void verdict(void)
@@ -473,13 +480,7 @@ static void verdict(void)
 
 static const char *figure(json_t *checks, const char *id)
 {
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(checks, i, c)
-		if (!strcmp(json_string_value(json_object_get(c, "id")), id))
-			return json_string_value(json_object_get(c, "figure"));
-	return "";
+	return check_field(checks, id, "figure");
 }
 
 /* The NCCL check on nccl_coll's document: --compare (IB against sockets,

@@ -172,26 +172,8 @@ compare)
 		exit 77
 	fi
 	[ $rc -eq 0 ] || { cat "$dir/err" >&2; fail "--compare: exit $rc"; }
-	python3 - "$dir/cmp.json" "$n" <<'PY' || exit 1
-import json, sys
-d = json.load(open(sys.argv[1]))
-n = int(sys.argv[2])
-s, m, rows = d["summary"], d["meta"], d["results"]
-assert d["error"] is None, d["error"]
-assert rows, d
-# two checks per item: one on each communicator, before its blocks
-assert s["data_check"] == "passed", s
-assert s["checks_planned"] == 2 * len(rows), (s, len(rows))
-assert s["checks_done"] == s["checks_planned"] and s["wrong_total"] == 0, s
-assert m["nranks"] == n, m
-for r in rows:
-    assert r["ib_wrong"] == 0 and r["socket_wrong"] == 0, r
-    assert r["ib_lat_us_p50"] > 0 and r["socket_lat_us_p50"] > 0, r
-    assert r["socket_transport"] == "socket", r
-    assert r["ib_transport"] == "ib", r
-print("ok: --compare, %d ranks: %d rows, %d checks passed (IB side over %s)"
-      % (n, len(rows), s["checks_done"], rows[0]["ib_transport"]))
-PY
+	python3 "$(dirname "$0")/compare_check.py" "$dir/cmp.json" "$n" ||
+		exit 1
 	;;
 mps)
 	run() {	# run NAME ARGS: one tiny eager run of 2 ranks

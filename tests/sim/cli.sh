@@ -8,19 +8,8 @@ fail=0
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-check() {	# check EXPECTED_RC GREP_PATTERN -- command...
-	want=$1; pat=$2; shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ $rc -ne "$want" ]; then
-		echo "FAIL ($rc != $want): $*" >&2; cat "$tmp/err" >&2; fail=1
-		return
-	fi
-	if [ -n "$pat" ] && ! grep -qi -- "$pat" "$tmp/out" "$tmp/err"; then
-		echo "FAIL (no '$pat'): $*" >&2; cat "$tmp/out" "$tmp/err" >&2
-		fail=1
-	fi
-}
+check_case=-i
+. "$here/lib.sh"	# check
 
 check 0 'validate' -- "$sim" --help
 check 0 'explain' -- "$sim" --help

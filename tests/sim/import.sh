@@ -22,18 +22,7 @@ dep="model=qwen3-coder-30b-a3b transport=roce"
 
 bad() { echo "FAIL: $*" >&2; fail=1; }
 
-check() {	# check EXPECTED_RC GREP_PATTERN -- command...
-	want=$1; pat=$2; shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ $rc -ne "$want" ]; then
-		bad "($rc != $want): $*"; cat "$tmp/err" >&2
-		return
-	fi
-	if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/out" "$tmp/err"; then
-		bad "(no '$pat'): $*"; cat "$tmp/out" "$tmp/err" >&2
-	fi
-}
+. "$here/lib.sh"	# check
 
 # expected NAME -- sim import arguments: the rows, exactly
 expected() {

@@ -15,6 +15,7 @@
 #include "bm_test.h"
 #include "import.h"
 #include "log.h"
+#include "sim_test.h"
 
 static const char *srcdir;
 
@@ -334,7 +335,6 @@ static void test_fuzz_found(void)
 int main(int argc, char **argv)
 {
 	char tmpdir[] = "/tmp/sim_import_XXXXXX";
-	char cmd[256];
 
 	srcdir = argc > 1 ? argv[1] : ".";
 	bm_log_init("test_import", -1);
@@ -348,8 +348,6 @@ int main(int argc, char **argv)
 	test_csv(tmpdir);
 	test_bad();
 	test_fuzz_found();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	sim_test_cleanup(tmpdir);
 	return TEST_DONE();
 }
