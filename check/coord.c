@@ -153,9 +153,9 @@ static int gather(struct chk_run *r)
 	ret = merge_params(r, params);
 	if (ret)
 		goto out;
-	/* Rank 0 compares its versions with every peer's. */
+	/* Rank 0 compares its versions with every peer's (its document,
+	 * r->nodes[0], is updated in place). */
 	chk_local_versions(&r->local, r->nodes);
-	json_array_set(r->nodes, 0, r->local.doc);
 out:
 	json_decref(params);
 	return ret;
@@ -425,12 +425,10 @@ static json_t *run_sim(void *arg, char **argv, char *why, size_t why_len)
 		json_array_append_new(a, json_string(argv[i]));
 	json_array_append_new(a, json_string("-J"));
 	json_array_append_new(a, json_string(json));
-	spec = json_pack("{s:s,s:s,s:s,s:o,s:s,s:i,s:f}", "tool", "sim", "kind",
-			 "sim", "role", "local", "argv", a, "json", json, "step",
-			 step, "max_s", 120.0);
-	json_decref(r->done[0]);
-	r->done[0] = NULL;
-	chk_job_start(r, spec);
+	spec = json_pack("{s:s,s:s,s:s,s:o,s:s,s:f}", "tool", "sim", "kind",
+			 "sim", "role", "local", "argv", a, "json", json, "max_s",
+			 120.0);
+	dispatch(r, 0, spec, step);
 	while (!done_for(r, 0, step))
 		if (pump(r, NULL)) {
 			snprintf(why, why_len, "the run failed while sim ran");

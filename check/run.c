@@ -326,10 +326,9 @@ static int worker(struct chk_run *r)
 
 void chk_write_partial(struct chk_run *r, const char *why)
 {
-	json_t *rep = json_pack("{s:{s:s,s:s,s:i,s:i},s:O,s:O,s:[],s:s}",
+	json_t *rep = json_pack("{s:{s:s,s:s,s:i,s:i},s:O,s:[],s:s}",
 		"meta", "tool", "netroof check", "version", NETROOF_VERSION,
-		"rank", r->rank, "nodes", r->n, "params",
-		r->nodes ? r->nodes : json_null(), "steps",
+		"rank", r->rank, "nodes", r->n, "steps",
 		r->steps ? r->steps : json_null(), "checks", "error", why);
 	struct bm_file *bf;
 
