@@ -226,9 +226,9 @@ static void why_of(json_t *d, char *buf, size_t len)
 
 struct pstate {
 	struct chk_pair pr;
-	int		phase;		/* 0 idle, 1 running */
 	int		step;
-	json_t	       *cli;		/* the client's spec (owned) */
+	json_t	       *cli;		/* the running step's client spec
+					 * (owned); NULL: idle */
 	uint64_t	t0, cdone_at;
 	bool		stop_s, stop_c;
 };
@@ -303,7 +303,7 @@ static int advance(struct chk_run *r, const struct chk_plan *pl,
 	json_t *srv = NULL, *cli = NULL, *skip = NULL, *sd, *cd;
 	int ret;
 
-	if (ps->phase == 0) {
+	if (!ps->cli) {
 		for (;;) {
 			ret = chk_pair_next(&ps->pr, pl, &srv, &cli, &skip);
 			if (ret != 2)
@@ -326,7 +326,6 @@ static int advance(struct chk_run *r, const struct chk_plan *pl,
 		ps->t0 = bm_now_ns();
 		ps->cdone_at = 0;
 		ps->stop_s = ps->stop_c = false;
-		ps->phase = 1;
 		chk_progress(r, "[%d] %s: %s -> %s (%s)", ps->step,
 			     json_string_value(json_object_get(cli, "title")),
 			     hostn(r, ps->pr.c), hostn(r, ps->pr.s), ps->pr.host);
@@ -357,7 +356,6 @@ static int advance(struct chk_run *r, const struct chk_plan *pl,
 	ret = record(r, ps);
 	json_decref(ps->cli);
 	ps->cli = NULL;
-	ps->phase = 0;
 	return ret;
 }
 
@@ -395,10 +393,10 @@ static int run_pairs(struct chk_run *r, const struct chk_plan *pl)
 				     rounds, np);
 		do {
 			for (left = 0, i = 0; i < np && !ret; i++) {
-				if (ps[i].pr.done && !ps[i].phase)
+				if (ps[i].pr.done && !ps[i].cli)
 					continue;
 				ret = advance(r, pl, &ps[i]);
-				left += !(ps[i].pr.done && !ps[i].phase);
+				left += !(ps[i].pr.done && !ps[i].cli);
 			}
 			if (!ret && left)
 				ret = pump(r, NULL);

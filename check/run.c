@@ -198,7 +198,6 @@ int chk_job_start(struct chk_run *r, json_t *spec)
 		j->stop_why = ret == -ENOENT ? "the tool is not installed on "
 			      "this node" : bm_log_last_error() ?
 			      bm_log_last_error() : strerror(-ret);
-		j->stopped = true;
 	}
 	return 0;
 }
@@ -207,7 +206,6 @@ void chk_job_stop(struct chk_run *r, const char *why)
 {
 	if (r->job.active && !r->job.stop_why) {
 		r->job.stop_why = why;
-		r->job.stopped = true;
 	}
 }
 
@@ -231,7 +229,6 @@ int chk_job_poll(struct chk_run *r, json_t **done_p)
 		return 0;
 	if (!j->stop_why && bm_now_ns() - j->t0 > j->max_ns) {
 		j->stop_why = "it ran past its deadline and was killed";
-		j->stopped = true;
 	}
 	if (j->stop_why ? !chk_child_stop_step(&j->child, 2000) :
 			  !chk_child_done(&j->child))
@@ -243,8 +240,8 @@ int chk_job_poll(struct chk_run *r, json_t **done_p)
 	doc = load_doc(j->out_json);
 	d = json_pack("{s:s,s:i,s:O,s:i,s:b,s:s?,s:s,s:f,s:o}", "type", "done",
 		      "step", j->step, "role", json_object_get(j->spec, "role"),
-		      "exit", st, "stopped", j->stopped, "why", j->stop_why,
-		      "stderr", tail, "secs", (bm_now_ns() - j->t0) / 1e9,
+		      "exit", st, "stopped", j->stop_why != NULL, "why",
+		      j->stop_why, "stderr", tail, "secs", (bm_now_ns() - j->t0) / 1e9,
 		      "doc", doc ? doc : json_null());
 	json_decref(j->spec);
 	memset(j, 0, sizeof(*j));

@@ -17,8 +17,8 @@ struct chk_job {
 	char		 out_json[PATH_MAX];	/* "" none */
 	char		 err[PATH_MAX];
 	uint64_t	 t0, max_ns;
-	const char	*stop_why;	/* being stopped: why; NULL running */
-	bool		 stopped;	/* by us (a stop message, a deadline) */
+	const char	*stop_why;	/* stopped by us (a stop message, a
+					 * deadline): why; NULL: not */
 };
 
 struct chk_run {
