@@ -23,8 +23,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checklib import (Node, check_html, fail, free_port,  # noqa: E402
-                      reap_leftovers, subreaper)
+from checklib import (check_html, fail, pair, reap_leftovers,  # noqa: E402
+                      subreaper)
 
 EXE = sys.argv[1]
 SHOT = sys.argv[2] if len(sys.argv) > 2 else None
@@ -166,13 +166,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="netroof-browser-") as tmp:
         page = os.path.abspath(PAGE) if PAGE else None
         if not page:
-            port = free_port()
-            base = ["-p", str(port), "--timeout", "10"]
-            w = Node(EXE, tmp, "A", base)
-            time.sleep(0.2)
-            c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + [
-                "--skip", "rdma,nccl", "--budget", "0.2", "--iters",
-                "200"])
+            w, c = pair(EXE, tmp, [], ["--skip", "rdma,nccl", "--budget",
+                                       "0.2", "--iters", "200"])
             if (c.wait(120), w.wait(30)) != (0, 0):
                 fail("the check failed:\n" + w.err() + c.err())
             page = os.path.join(w.dir, "report.html")

@@ -40,6 +40,16 @@ def free_port(span=64):
         fail(str(e))
 
 
+def pair(exe, tmp, a0, a1, timeout="10", envs=(None, None)):
+    """A waiting node A (args a0) and one connecting to it, B (a1), on a
+    free port, each with its own extra environment."""
+    base = ["-p", str(free_port()), "--timeout", timeout]
+    w = Node(exe, tmp, "A", base + a0, envs[0])
+    time.sleep(0.2)
+    c = Node(exe, tmp, "B", ["127.0.0.1"] + base + a1, envs[1])
+    return w, c
+
+
 class Node:
     """One `netroof check` process with its report directory."""
 

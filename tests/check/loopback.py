@@ -38,19 +38,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checklib import (Node, check, check_html, fail, free_port,  # noqa: E402
-                      reap_leftovers, steps, subreaper)
+                      pair, reap_leftovers, steps, subreaper)
 
 EXE, CASE = sys.argv[1], sys.argv[2]
 FAST = ["--budget", "0.2", "--iters", "200"]
-
-
-def pair(tmp, a0, a1, timeout="10"):
-    port = free_port()
-    base = ["-p", str(port), "--timeout", timeout]
-    w = Node(EXE, tmp, "A", base + a0)
-    time.sleep(0.2)
-    c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + a1)
-    return w, c
 
 
 def no_leftovers():
@@ -68,7 +59,7 @@ def same_report(w, c):
 
 
 def case_tcp(tmp):
-    w, c = pair(tmp, [], FAST + ["--skip", "rdma,nccl"])
+    w, c = pair(EXE, tmp, [], FAST + ["--skip", "rdma,nccl"])
     rc1, rc0 = c.wait(120), w.wait(30)
     if (rc0, rc1) != (0, 0):
         fail("rc %d/%d\n%s\n%s" % (rc0, rc1, w.err(), c.err()))
@@ -144,7 +135,7 @@ def case_tcp(tmp):
 
 
 def case_nordma(tmp):
-    w, c = pair(tmp, FAST, FAST)
+    w, c = pair(EXE, tmp, FAST, FAST)
     rc1, rc0 = c.wait(120), w.wait(30)
     if (rc0, rc1) != (1, 1):
         fail("rc %d/%d (want 1: no RDMA device)" % (rc0, rc1))
@@ -213,7 +204,7 @@ def case_killed(tmp):
     for victim in ("connecting", "waiting"):
         sub = os.path.join(tmp, victim)
         os.mkdir(sub)
-        w, c = pair(sub, [], long, timeout="5")
+        w, c = pair(EXE, sub, [], long, timeout="5")
         mid_step(w)
         dead, alive = (c, w) if victim == "connecting" else (w, c)
         dead.p.send_signal(signal.SIGKILL)
@@ -237,8 +228,8 @@ def case_killed(tmp):
 
 
 def case_hung(tmp):
-    w, c = pair(tmp, [], ["--budget", "6", "--iters", "1000000", "--skip",
-                          "rdma,nccl"], timeout="4")
+    w, c = pair(EXE, tmp, [], ["--budget", "6", "--iters", "1000000",
+                               "--skip", "rdma,nccl"], timeout="4")
     mid_step(w)
     c.p.send_signal(signal.SIGSTOP)
     t0 = time.monotonic()
@@ -256,7 +247,7 @@ def case_hung(tmp):
 
 
 def case_mismatch(tmp):
-    w, c = pair(tmp, ["--model", "minimax-m2.5"],
+    w, c = pair(EXE, tmp, ["--model", "minimax-m2.5"],
                 ["--model", "qwen3-coder-30b-a3b"])
     rc1, rc0 = c.wait(30), w.wait(30)
     if (rc0, rc1) != (1, 1):
@@ -318,12 +309,9 @@ def case_slurm(tmp):
 
 
 def case_gpu(tmp):
-    port = free_port()
-    base = ["-p", str(port), "--timeout", "60"]
-    w = Node(EXE, tmp, "A", base, {"NCCL_HOSTID": "netroof-check-a"})
-    time.sleep(0.2)
-    c = Node(EXE, tmp, "B", ["127.0.0.1"] + base + FAST +
-             ["--skip", "rdma"], {"NCCL_HOSTID": "netroof-check-b"})
+    w, c = pair(EXE, tmp, [], FAST + ["--skip", "rdma"], "60",
+                ({"NCCL_HOSTID": "netroof-check-a"},
+                 {"NCCL_HOSTID": "netroof-check-b"}))
     rc1, rc0 = c.wait(400), w.wait(60)
     rep = w.report() if os.path.exists(os.path.join(w.dir, "report.json")) \
         else None
